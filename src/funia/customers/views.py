@@ -1,0 +1,55 @@
+"""Pages of accounts and contacts (list, card, form, trash) on the shared record pattern."""
+
+from django.utils.translation import gettext_lazy as _
+
+from funia.customers import selectors, services
+from funia.customers.filters import AccountFilter, ContactFilter
+from funia.customers.forms import AccountForm, ContactForm
+from funia.web import dashboard
+from funia.web.record_pages import RecordPages
+
+
+def _account_context(*, actor, record):
+    return {"contacts": selectors.account_contacts(actor=actor, account=record)}
+
+
+accounts = RecordPages(
+    name="account",
+    app="customers",
+    filter_class=AccountFilter,
+    list_selector=selectors.account_list,
+    get_selector=selectors.account_get,
+    form_class=AccountForm,
+    create=services.account_create,
+    update=services.account_update,
+    delete=services.account_delete,
+    restore=services.account_restore,
+    detail_context=_account_context,
+)
+
+contacts = RecordPages(
+    name="contact",
+    app="customers",
+    filter_class=ContactFilter,
+    list_selector=selectors.contact_list,
+    get_selector=selectors.contact_get,
+    form_class=ContactForm,
+    create=services.contact_create,
+    update=services.contact_update,
+    delete=services.contact_delete,
+    restore=services.contact_restore,
+)
+
+
+@dashboard.register
+def customer_cards(actor):
+    from django.urls import reverse
+
+    return [
+        dashboard.Card(
+            _("Accounts"), str(selectors.account_list(actor=actor).count()), reverse("account_list")
+        ),
+        dashboard.Card(
+            _("Contacts"), str(selectors.contact_list(actor=actor).count()), reverse("contact_list")
+        ),
+    ]

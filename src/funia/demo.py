@@ -1,0 +1,158 @@
+"""The demo organisation: users in every role, teams, a few hundred accounts and contacts.
+
+Generated with Faker (Bulgarian and English data) from a fixed seed, so every run of
+`funia demo` builds the same organisation. Later modules add their records here.
+"""
+
+import random
+
+from django.db import transaction
+from faker import Faker
+
+from funia.core import services as core_services
+from funia.core.actor import Actor
+from funia.core.models import Membership, Organization, Role
+from funia.customers import services as customer_services
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "funia-demo-2026"  # noqa: S105  (published demo logins)
+DEMO_DOMAIN = "demo.funia.example"
+
+# (email local part, first name, last name, role, team)
+DEMO_USERS = [
+    ("admin", "Мария", "Иванова", Role.ADMIN, None),
+    ("manager.sofia", "Георги", "Петров", Role.SALES_MANAGER, "Sofia sales"),
+    ("manager.plovdiv", "Elena", "Dimitrova", Role.SALES_MANAGER, "Plovdiv sales"),
+    ("rep.ivan", "Иван", "Колев", Role.SALES_REP, "Sofia sales"),
+    ("rep.anna", "Anna", "Stoyanova", Role.SALES_REP, "Sofia sales"),
+    ("rep.nikolay", "Николай", "Георгиев", Role.SALES_REP, "Plovdiv sales"),
+    ("rep.desislava", "Desislava", "Todorova", Role.SALES_REP, "Plovdiv sales"),
+    ("marketer", "Петя", "Николова", Role.MARKETER, "Marketing"),
+    ("agent", "Stefan", "Angelov", Role.SERVICE_AGENT, "Service desk"),
+    ("agent.vesela", "Весела", "Христова", Role.SERVICE_AGENT, "Service desk"),
+    ("analyst", "Dimitar", "Iliev", Role.ANALYST, None),
+]
+TEAM_MANAGERS = {"Sofia sales": "manager.sofia", "Plovdiv sales": "manager.plovdiv"}
+INDUSTRIES = [
+    "Manufacturing",
+    "Retail",
+    "Software",
+    "Logistics",
+    "Healthcare",
+    "Finance",
+    "Construction",
+    "Agriculture",
+    "Telecommunications",
+    "Hospitality",
+]
+SOURCES = ["Web form", "Referral", "Trade show", "Cold call", "Partner", "Email campaign"]
+COUNTRIES = ["BG"] * 6 + ["RO", "GR", "DE", "AT", "RS", "MK"]
+TITLES = [
+    "CEO",
+    "CFO",
+    "Procurement manager",
+    "IT manager",
+    "Sales director",
+    "Office manager",
+    "Operations manager",
+    "Head of marketing",
+]
+
+
+def demo_email(local: str) -> str:
+    return f"{local}@{DEMO_DOMAIN}"
+
+
+def load_demo(*, accounts: int = 300, seed: int = 2026) -> str:
+    """Create the demo organisation unless it exists; return the text with the logins."""
+    if not Organization.objects.filter(slug=DEMO_SLUG).exists():
+        with transaction.atomic():
+            _build(accounts=accounts, seed=seed)
+    return _summary()
+
+
+def _build(*, accounts: int, seed: int) -> None:
+    rng = random.Random(seed)
+    fake_bg = Faker("bg_BG")
+    fake_en = Faker("en_US")
+    Faker.seed(seed)
+
+    org, admin_user = core_services.organization_create(
+        slug=DEMO_SLUG,
+        name="Фуния Демо ООД",
+        admin_email=demo_email("admin"),
+        admin_password=DEMO_PASSWORD,
+    )
+    admin_user.first_name, admin_user.last_name = DEMO_USERS[0][1], DEMO_USERS[0][2]
+    admin_user.save()
+    admin = Actor.from_membership(Membership.objects.for_tenant(org).get(user=admin_user))
+
+    users = {"admin": admin_user}
+    for local, first, last, role, _team in DEMO_USERS[1:]:
+        membership = core_services.user_add_to_tenant(
+            by=admin,
+            tenant=org,
+            email=demo_email(local),
+            role=role,
+            password=DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+        )
+        users[local] = membership.user
+
+    for team_name in dict.fromkeys(t for *_, t in DEMO_USERS if t):
+        members = [users[local].pk for local, *_rest, t in DEMO_USERS if t == team_name]
+        manager = users[TEAM_MANAGERS[team_name]].pk if team_name in TEAM_MANAGERS else None
+        core_services.team_create(by=admin, name=team_name, manager_id=manager, member_ids=members)
+
+    owners = [
+        users[local]
+        for local, *_rest, role, _t in DEMO_USERS
+        if role in (Role.SALES_REP, Role.SALES_MANAGER)
+    ]
+    created = []
+    for index in range(accounts):
+        bulgarian = rng.random() < 0.6
+        fake = fake_bg if bulgarian else fake_en
+        name = fake.company()
+        domain = f"{fake_en.domain_word()}-{index}.example"
+        account = customer_services.account_create(
+            by=admin,
+            name=name,
+            domain=domain,
+            industry=rng.choice(INDUSTRIES),
+            country="BG" if bulgarian else rng.choice(COUNTRIES),
+            city=fake.city(),
+            employees=rng.choice([5, 12, 25, 60, 140, 320, 900, 2500]),
+            email=f"office@{domain}",
+            phone=f"+3592{rng.randrange(1000000, 9999999)}",
+            source=rng.choice(SOURCES),
+            owner_id=rng.choice(owners).pk,
+            parent_id=created[rng.randrange(len(created))].pk
+            if created and rng.random() < 0.08
+            else None,
+        )
+        created.append(account)
+        for _ in range(rng.choice([1, 1, 2, 2, 3])):
+            first, last = fake.first_name(), fake.last_name()
+            customer_services.contact_create(
+                by=admin,
+                first_name=first,
+                last_name=last,
+                title=rng.choice(TITLES),
+                account_id=account.pk,
+                email=f"{fake_en.user_name()}{rng.randrange(100)}@{domain}",
+                phone=f"+3598{rng.randrange(7, 10)}{rng.randrange(1000000, 9999999)}",
+                source=account.source,
+                owner_id=account.owner_id,
+            )
+
+
+def _summary() -> str:
+    lines = [
+        f"Demo organisation 'demo' is ready. Sign in with any of these (password: {DEMO_PASSWORD}):"
+    ]
+    for local, first, last, role, team in DEMO_USERS:
+        where = f", {team}" if team else ""
+        lines.append(f"  {demo_email(local):<38} {Role(role).label} ({first} {last}{where})")
+    return "\n".join(lines)

@@ -1,0 +1,155 @@
+"""The list / detail / form / trash pattern every record type's pages share.
+
+An app describes its record type once (selectors, services, form, filter schema, templates)
+and gets the five views: list (full page, or the rows fragment for HTMX), detail with the
+audit trail, create/edit with optimistic concurrency, delete to the trash, restore.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from pydantic import ValidationError as SchemaError
+
+from funia.core.records import StaleVersion
+from funia.core.selectors import audit_trail
+from funia.web.decorators import member_required
+from funia.web.forms import add_service_errors
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class RecordPages:
+    name: str  # "account": templates customers/account_*.html, url names account_*
+    app: str
+    filter_class: Any
+    list_selector: Any  # (actor, filters) -> queryset
+    get_selector: Any  # (actor, pk, with_deleted) -> record
+    form_class: Any
+    create: Any  # (by, **fields) -> record
+    update: Any  # (by, record, fields, if_match) -> record
+    delete: Any  # (by, record) -> record
+    restore: Any  # (by, record) -> record
+    detail_context: Any = None  # (actor, record) -> dict
+
+    def template(self, page: str) -> str:
+        return f"{self.app}/{self.name}_{page}.html"
+
+    def _get(self, request, pk: int, *, with_deleted: bool = False):
+        try:
+            return self.get_selector(actor=request.actor, pk=pk, with_deleted=with_deleted)
+        except ObjectDoesNotExist as exc:
+            raise Http404 from exc
+
+    def list_view(self):
+        @member_required
+        def view(request):
+            params = {k: v for k, v in request.GET.items() if v not in ("", None) and k != "page"}
+            try:
+                filters = self.filter_class(**params)
+            except SchemaError:
+                filters = self.filter_class()
+                messages.error(request, _("Some filters were not valid and were ignored."))
+            queryset = self.list_selector(actor=request.actor, filters=filters)
+            page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+            context = {"page": page, "filters": filters, "query": request.GET.urlencode()}
+            template = self.template("rows") if request.htmx else self.template("list")
+            return render(request, template, context)
+
+        return view
+
+    def detail_view(self):
+        @member_required
+        def view(request, pk: int):
+            record = self._get(request, pk, with_deleted=True)
+            context = {
+                "record": record,
+                "audit": audit_trail(
+                    tenant=request.actor.tenant,
+                    object_type=record._meta.label_lower,
+                    object_id=record.pk,
+                ),
+            }
+            if self.detail_context:
+                context |= self.detail_context(actor=request.actor, record=record)
+            return render(request, self.template("detail"), context)
+
+        return view
+
+    def form_view(self):
+        @member_required
+        def view(request, pk: int | None = None):
+            record = self._get(request, pk) if pk else None
+            # A new record may be prefilled from the query (?account=12 from an account card).
+            initial = request.GET.dict() if record is None else None
+            form = self.form_class(
+                request.POST or None, instance=record, actor=request.actor, initial=initial
+            )
+            if request.method == "POST" and form.is_valid():
+                try:
+                    if record:
+                        record = self.update(
+                            by=request.actor,
+                            fields=form.service_fields(),
+                            if_match=request.POST.get("etag") or None,
+                            **{self.name: record},
+                        )
+                    else:
+                        record = self.create(by=request.actor, **form.service_fields())
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                except StaleVersion:
+                    form.add_error(
+                        None,
+                        _(
+                            "Someone else changed this record meanwhile. "
+                            "Reload the page to see their change, then try again."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("Saved."))
+                    return redirect(f"{self.name}_detail", pk=record.pk)
+            return render(request, self.template("form"), {"form": form, "record": record})
+
+        return view
+
+    def delete_view(self):
+        @require_POST
+        @member_required
+        def view(request, pk: int):
+            record = self._get(request, pk)
+            self.delete(by=request.actor, **{self.name: record})
+            messages.success(request, _("Moved to the trash. You can restore it from there."))
+            return redirect(f"{self.name}_list")
+
+        return view
+
+    def restore_view(self):
+        @require_POST
+        @member_required
+        def view(request, pk: int):
+            record = self._get(request, pk, with_deleted=True)
+            self.restore(by=request.actor, **{self.name: record})
+            messages.success(request, _("Restored."))
+            return redirect(f"{self.name}_detail", pk=record.pk)
+
+        return view
+
+    def urlpatterns(self, prefix: str) -> list:
+        from django.urls import path
+
+        return [
+            path(f"{prefix}/", self.list_view(), name=f"{self.name}_list"),
+            path(f"{prefix}/new/", self.form_view(), name=f"{self.name}_create"),
+            path(f"{prefix}/<int:pk>/", self.detail_view(), name=f"{self.name}_detail"),
+            path(f"{prefix}/<int:pk>/edit/", self.form_view(), name=f"{self.name}_edit"),
+            path(f"{prefix}/<int:pk>/delete/", self.delete_view(), name=f"{self.name}_delete"),
+            path(f"{prefix}/<int:pk>/restore/", self.restore_view(), name=f"{self.name}_restore"),
+        ]
