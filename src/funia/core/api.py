@@ -2,7 +2,7 @@
 
 from django.apps import apps
 from django.http import Http404, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from funia.api.concurrency import if_match, with_etag
@@ -105,7 +105,7 @@ def user_create(request, payload: UserIn):
         first_name=payload.first_name,
         last_name=payload.last_name,
     )
-    return 201, _user_out(membership, {})
+    return Status(201, _user_out(membership, {}))
 
 
 @router.get("/users/{user_id}", response=UserOut)
@@ -146,7 +146,7 @@ def team_create(request, payload: TeamIn, response: HttpResponse):
     team = services.team_create(
         by=request.auth, name=payload.name, manager_id=payload.manager, member_ids=payload.members
     )
-    return 201, _team_out(with_etag(response, _team(request, team.pk)))
+    return Status(201, _team_out(with_etag(response, _team(request, team.pk))))
 
 
 @router.get("/teams/{team_id}", response=TeamOut)
@@ -174,7 +174,7 @@ def team_update(request, team_id: int, payload: TeamPatch, response: HttpRespons
 @router.delete("/teams/{team_id}", response={204: None}, summary="Move a team to the trash")
 def team_delete(request, team_id: int):
     services.team_delete(by=request.auth, team=_team(request, team_id), if_match=if_match(request))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/teams/{team_id}/restore", response=TeamOut, summary="Restore a deleted team")
@@ -206,14 +206,14 @@ def token_create(request, payload: TokenIn):
     token, secret = services.token_create(
         tenant=request.auth.tenant, user=request.auth.user, name=payload.name
     )
-    return 201, _token_out(token) | {"token": secret}
+    return Status(201, _token_out(token) | {"token": secret})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke an API token")
 def token_revoke(request, token_id: int):
     token = selectors.token_list(actor=request.auth).get(pk=token_id)
     services.token_revoke(by=request.auth, token=token)
-    return 204, None
+    return Status(204, None)
 
 
 class AuditQuery(Schema):

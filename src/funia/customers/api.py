@@ -1,7 +1,7 @@
 """API of the customer master: /accounts and /contacts."""
 
 from django.http import HttpResponse
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from funia.api.concurrency import if_match, with_etag
@@ -43,7 +43,7 @@ def account_list(request, filters: Query[AccountFilter]):
 @router.post("/accounts", response={201: AccountOut}, summary="Create an account")
 def account_create(request, payload: AccountIn, response: HttpResponse):
     account = services.account_create(by=request.auth, **model_fields(payload.model_dump()))
-    return 201, with_etag(response, account)
+    return Status(201, with_etag(response, account))
 
 
 @router.get("/accounts/{account_id}", response=AccountOut)
@@ -68,7 +68,7 @@ def account_update(request, account_id: int, payload: AccountPatch, response: Ht
 def account_delete(request, account_id: int):
     account = selectors.account_get(actor=request.auth, pk=account_id)
     services.account_delete(by=request.auth, account=account, if_match=if_match(request))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -89,7 +89,7 @@ def contact_list(request, filters: Query[ContactFilter]):
 @router.post("/contacts", response={201: ContactOut}, summary="Create a contact")
 def contact_create(request, payload: ContactIn, response: HttpResponse):
     contact = services.contact_create(by=request.auth, **model_fields(payload.model_dump()))
-    return 201, with_etag(response, contact)
+    return Status(201, with_etag(response, contact))
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut)
@@ -114,7 +114,7 @@ def contact_update(request, contact_id: int, payload: ContactPatch, response: Ht
 def contact_delete(request, contact_id: int):
     contact = selectors.contact_get(actor=request.auth, pk=contact_id)
     services.contact_delete(by=request.auth, contact=contact, if_match=if_match(request))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(

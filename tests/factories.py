@@ -1,0 +1,57 @@
+"""Test data: organisations, users with roles, teams, accounts and contacts, tokens."""
+
+import factory
+
+from funia.core import services as core_services
+from funia.core.actor import Actor
+from funia.core.models import Membership, Organization, Role, User
+from funia.customers import services as customer_services
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def member(tenant: Organization, role: str = Role.ADMIN, **user_fields) -> Actor:
+    """A new user with `role` in `tenant`, as the Actor services take."""
+    user = UserFactory(**user_fields)
+    membership = Membership.objects.create(tenant=tenant, user=user, role=role)
+    return Actor.from_membership(membership)
+
+
+def token_for(actor: Actor) -> str:
+    _token, secret = core_services.token_create(tenant=actor.tenant, user=actor.user)
+    return secret
+
+
+def account(by: Actor, **fields):
+    fields.setdefault("name", "Acme Ltd")
+    return customer_services.account_create(by=by, **fields)
+
+
+def contact(by: Actor, **fields):
+    fields.setdefault("last_name", "Petrov")
+    fields.setdefault("first_name", "Ivan")
+    return customer_services.contact_create(by=by, **fields)
