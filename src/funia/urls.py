@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from funia.api.main import api
+from funia.web import converters  # noqa: F401  (registers the <id:...> converter)
 
 urlpatterns = [
     path("api/v1/", api.urls),

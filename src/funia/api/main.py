@@ -13,6 +13,7 @@ COMMON_PROBLEMS = {
     "422": "The request or its data is not valid.",
 }
 WRITE_PROBLEMS = {
+    "400": "The request body cannot be parsed (not JSON).",
     "409": "The change conflicts with existing data.",
     "412": "The If-Match version is stale; read the record again.",
 }

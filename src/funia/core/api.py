@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 
 from funia.api.concurrency import if_match, with_etag
 from funia.api.pagination import Page
+from funia.api.schemas import Id
 from funia.core import selectors, services
 from funia.core.schemas import (
     AuditEntryOut,
@@ -109,7 +110,7 @@ def user_create(request, payload: UserIn):
 
 
 @router.get("/users/{user_id}", response=UserOut)
-def user_get(request, user_id: int):
+def user_get(request, user_id: Id):
     membership = selectors.membership_get(tenant=request.auth.tenant, user_id=user_id)
     return _user_out(membership, _team_ids_by_user(request.auth.tenant))
 
@@ -117,7 +118,7 @@ def user_get(request, user_id: int):
 @router.patch(
     "/users/{user_id}", response=UserOut, summary="Change role, name or deactivate (admins)"
 )
-def user_update(request, user_id: int, payload: UserPatch):
+def user_update(request, user_id: Id, payload: UserPatch):
     require_admin(request.auth)
     membership = selectors.membership_get(tenant=request.auth.tenant, user_id=user_id)
     membership = services.membership_update(
@@ -135,7 +136,7 @@ def team_list(request, deleted: bool = False):
     return [_team_out(t) for t in teams]
 
 
-def _team(request, team_id: int, *, with_deleted: bool = False):
+def _team(request, team_id: Id, *, with_deleted: bool = False):
     return selectors.team_list(tenant=request.auth.tenant, with_deleted=with_deleted).get(
         pk=team_id
     )
@@ -150,12 +151,12 @@ def team_create(request, payload: TeamIn, response: HttpResponse):
 
 
 @router.get("/teams/{team_id}", response=TeamOut)
-def team_get(request, team_id: int, response: HttpResponse):
+def team_get(request, team_id: Id, response: HttpResponse):
     return _team_out(with_etag(response, _team(request, team_id, with_deleted=True)))
 
 
 @router.patch("/teams/{team_id}", response=TeamOut, summary="Update a team (admins; If-Match)")
-def team_update(request, team_id: int, payload: TeamPatch, response: HttpResponse):
+def team_update(request, team_id: Id, payload: TeamPatch, response: HttpResponse):
     team = _team(request, team_id)
     data = payload.model_dump(exclude_unset=True)
     fields = {}
@@ -172,13 +173,13 @@ def team_update(request, team_id: int, payload: TeamPatch, response: HttpRespons
 
 
 @router.delete("/teams/{team_id}", response={204: None}, summary="Move a team to the trash")
-def team_delete(request, team_id: int):
+def team_delete(request, team_id: Id):
     services.team_delete(by=request.auth, team=_team(request, team_id), if_match=if_match(request))
     return Status(204, None)
 
 
 @router.post("/teams/{team_id}/restore", response=TeamOut, summary="Restore a deleted team")
-def team_restore(request, team_id: int, response: HttpResponse):
+def team_restore(request, team_id: Id, response: HttpResponse):
     team = _team(request, team_id, with_deleted=True)
     team = services.team_restore(by=request.auth, team=team, if_match=if_match(request))
     return _team_out(with_etag(response, _team(request, team.pk)))
@@ -210,7 +211,7 @@ def token_create(request, payload: TokenIn):
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke an API token")
-def token_revoke(request, token_id: int):
+def token_revoke(request, token_id: Id):
     token = selectors.token_list(actor=request.auth).get(pk=token_id)
     services.token_revoke(by=request.auth, token=token)
     return Status(204, None)
@@ -218,7 +219,7 @@ def token_revoke(request, token_id: int):
 
 class AuditQuery(Schema):
     object_type: str
-    object_id: int
+    object_id: Id
 
 
 def _audited_model(object_type: str):

@@ -6,7 +6,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-from funia.api.schemas import InputSchema
+from funia.api.schemas import Id, InputSchema
 from funia.core.models import Role
 
 RoleName = Literal[tuple(Role.values)]  # type: ignore[valid-type]
@@ -50,14 +50,14 @@ class TeamOut(Schema):
 
 class TeamIn(InputSchema):
     name: str = Field(min_length=1, max_length=120)
-    manager: int | None = None
-    members: list[int] = Field(default_factory=list, max_length=1000)
+    manager: Id | None = None
+    members: list[Id] = Field(default_factory=list, max_length=1000)
 
 
 class TeamPatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=120)
-    manager: int | None = None
-    members: list[int] | None = Field(None, max_length=1000)
+    manager: Id | None = None
+    members: list[Id] | None = Field(None, max_length=1000)
 
 
 class TokenOut(Schema):

@@ -6,6 +6,7 @@ from ninja.pagination import paginate
 
 from funia.api.concurrency import if_match, with_etag
 from funia.api.pagination import Page
+from funia.api.schemas import Id
 from funia.customers import selectors, services
 from funia.customers.filters import AccountFilter, ContactFilter
 from funia.customers.schemas import (
@@ -47,13 +48,13 @@ def account_create(request, payload: AccountIn, response: HttpResponse):
 
 
 @router.get("/accounts/{account_id}", response=AccountOut)
-def account_get(request, account_id: int, response: HttpResponse):
+def account_get(request, account_id: Id, response: HttpResponse):
     account = selectors.account_get(actor=request.auth, pk=account_id, with_deleted=True)
     return with_etag(response, account)
 
 
 @router.patch("/accounts/{account_id}", response=AccountOut, summary="Update (honours If-Match)")
-def account_update(request, account_id: int, payload: AccountPatch, response: HttpResponse):
+def account_update(request, account_id: Id, payload: AccountPatch, response: HttpResponse):
     account = selectors.account_get(actor=request.auth, pk=account_id)
     account = services.account_update(
         by=request.auth,
@@ -65,7 +66,7 @@ def account_update(request, account_id: int, payload: AccountPatch, response: Ht
 
 
 @router.delete("/accounts/{account_id}", response={204: None}, summary="Move to the trash")
-def account_delete(request, account_id: int):
+def account_delete(request, account_id: Id):
     account = selectors.account_get(actor=request.auth, pk=account_id)
     services.account_delete(by=request.auth, account=account, if_match=if_match(request))
     return Status(204, None)
@@ -74,7 +75,7 @@ def account_delete(request, account_id: int):
 @router.post(
     "/accounts/{account_id}/restore", response=AccountOut, summary="Restore from the trash"
 )
-def account_restore(request, account_id: int, response: HttpResponse):
+def account_restore(request, account_id: Id, response: HttpResponse):
     account = selectors.account_get(actor=request.auth, pk=account_id, with_deleted=True)
     account = services.account_restore(by=request.auth, account=account, if_match=if_match(request))
     return with_etag(response, account)
@@ -93,13 +94,13 @@ def contact_create(request, payload: ContactIn, response: HttpResponse):
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut)
-def contact_get(request, contact_id: int, response: HttpResponse):
+def contact_get(request, contact_id: Id, response: HttpResponse):
     contact = selectors.contact_get(actor=request.auth, pk=contact_id, with_deleted=True)
     return with_etag(response, contact)
 
 
 @router.patch("/contacts/{contact_id}", response=ContactOut, summary="Update (honours If-Match)")
-def contact_update(request, contact_id: int, payload: ContactPatch, response: HttpResponse):
+def contact_update(request, contact_id: Id, payload: ContactPatch, response: HttpResponse):
     contact = selectors.contact_get(actor=request.auth, pk=contact_id)
     contact = services.contact_update(
         by=request.auth,
@@ -111,7 +112,7 @@ def contact_update(request, contact_id: int, payload: ContactPatch, response: Ht
 
 
 @router.delete("/contacts/{contact_id}", response={204: None}, summary="Move to the trash")
-def contact_delete(request, contact_id: int):
+def contact_delete(request, contact_id: Id):
     contact = selectors.contact_get(actor=request.auth, pk=contact_id)
     services.contact_delete(by=request.auth, contact=contact, if_match=if_match(request))
     return Status(204, None)
@@ -120,7 +121,7 @@ def contact_delete(request, contact_id: int):
 @router.post(
     "/contacts/{contact_id}/restore", response=ContactOut, summary="Restore from the trash"
 )
-def contact_restore(request, contact_id: int, response: HttpResponse):
+def contact_restore(request, contact_id: Id, response: HttpResponse):
     contact = selectors.contact_get(actor=request.auth, pk=contact_id, with_deleted=True)
     contact = services.contact_restore(by=request.auth, contact=contact, if_match=if_match(request))
     return with_etag(response, contact)

@@ -6,10 +6,12 @@ from django.db.models import Q
 from ninja import FilterSchema
 from ninja.filter_schema import FilterLookup
 
+from funia.api.schemas import Id
+
 
 class AccountFilter(FilterSchema):
     q: Annotated[str | None, FilterLookup(["name__icontains", "domain__icontains"])] = None
-    owner: Annotated[int | None, FilterLookup("owner_id")] = None
+    owner: Annotated[Id | None, FilterLookup("owner_id")] = None
     industry: Annotated[str | None, FilterLookup("industry__iexact")] = None
     country: Annotated[str | None, FilterLookup("country__iexact")] = None
     deleted: bool = False
@@ -29,8 +31,8 @@ class ContactFilter(FilterSchema):
         str | None,
         FilterLookup(["first_name__icontains", "last_name__icontains", "email__icontains"]),
     ] = None
-    owner: Annotated[int | None, FilterLookup("owner_id")] = None
-    account: Annotated[int | None, FilterLookup("account_id")] = None
+    owner: Annotated[Id | None, FilterLookup("owner_id")] = None
+    account: Annotated[Id | None, FilterLookup("account_id")] = None
     deleted: bool = False
     sort: Literal[
         "last_name", "-last_name", "created_at", "-created_at", "updated_at", "-updated_at"

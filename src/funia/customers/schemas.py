@@ -5,7 +5,7 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import EmailStr, Field
 
-from funia.api.schemas import InputSchema
+from funia.api.schemas import Id, InputSchema
 
 
 class AccountOut(Schema):
@@ -30,7 +30,7 @@ class AccountOut(Schema):
 class AccountIn(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     domain: str = Field("", max_length=200)
-    parent: int | None = None
+    parent: Id | None = None
     industry: str = Field("", max_length=100)
     country: str = Field("", max_length=2, pattern=r"^([A-Za-z]{2})?$")
     city: str = Field("", max_length=100)
@@ -38,13 +38,13 @@ class AccountIn(InputSchema):
     email: EmailStr | None = None
     phone: str = Field("", max_length=40)
     source: str = Field("", max_length=100)
-    owner: int | None = None
+    owner: Id | None = None
 
 
 class AccountPatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     domain: str | None = Field(None, max_length=200)
-    parent: int | None = None
+    parent: Id | None = None
     industry: str | None = Field(None, max_length=100)
     country: str | None = Field(None, max_length=2, pattern=r"^([A-Za-z]{2})?$")
     city: str | None = Field(None, max_length=100)
@@ -52,7 +52,7 @@ class AccountPatch(InputSchema):
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=40)
     source: str | None = Field(None, max_length=100)
-    owner: int | None = None
+    owner: Id | None = None
 
 
 class ContactOut(Schema):
@@ -75,19 +75,19 @@ class ContactIn(InputSchema):
     first_name: str = Field("", max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
     title: str = Field("", max_length=100)
-    account: int | None = None
+    account: Id | None = None
     email: EmailStr | None = None
     phone: str = Field("", max_length=40)
     source: str = Field("", max_length=100)
-    owner: int | None = None
+    owner: Id | None = None
 
 
 class ContactPatch(InputSchema):
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, min_length=1, max_length=100)
     title: str | None = Field(None, max_length=100)
-    account: int | None = None
+    account: Id | None = None
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=40)
     source: str | None = Field(None, max_length=100)
-    owner: int | None = None
+    owner: Id | None = None

@@ -148,8 +148,8 @@ class RecordPages:
         return [
             path(f"{prefix}/", self.list_view(), name=f"{self.name}_list"),
             path(f"{prefix}/new/", self.form_view(), name=f"{self.name}_create"),
-            path(f"{prefix}/<int:pk>/", self.detail_view(), name=f"{self.name}_detail"),
-            path(f"{prefix}/<int:pk>/edit/", self.form_view(), name=f"{self.name}_edit"),
-            path(f"{prefix}/<int:pk>/delete/", self.delete_view(), name=f"{self.name}_delete"),
-            path(f"{prefix}/<int:pk>/restore/", self.restore_view(), name=f"{self.name}_restore"),
+            path(f"{prefix}/<id:pk>/", self.detail_view(), name=f"{self.name}_detail"),
+            path(f"{prefix}/<id:pk>/edit/", self.form_view(), name=f"{self.name}_edit"),
+            path(f"{prefix}/<id:pk>/delete/", self.delete_view(), name=f"{self.name}_delete"),
+            path(f"{prefix}/<id:pk>/restore/", self.restore_view(), name=f"{self.name}_restore"),
         ]
