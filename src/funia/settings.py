@@ -207,6 +207,8 @@ if env_bool("FUNIA_HTTPS"):
 # The API's paging limits.
 API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 500
+# Requests per user and organisation (Django cache); answers 429 with Retry-After beyond it.
+API_RATE_LIMIT = os.environ.get("FUNIA_API_RATE_LIMIT", "1200/m")
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from funia.api import problems
 from funia.api.auth import api_auth
+from funia.api.throttling import UserRateThrottle
 
 # Every operation may answer these; documented once here so the OpenAPI is complete.
 COMMON_PROBLEMS = {
@@ -11,6 +12,7 @@ COMMON_PROBLEMS = {
     "403": "Your role may not do this.",
     "404": "No such record in your organisation.",
     "422": "The request or its data is not valid.",
+    "429": "Too many requests; wait for the seconds in Retry-After.",
 }
 WRITE_PROBLEMS = {
     "400": "The request body cannot be parsed (not JSON).",
@@ -74,6 +76,7 @@ api = FuniaAPI(
         "`ETag` and writes honour `If-Match` (412 when stale)."
     ),
     auth=api_auth,
+    throttle=[UserRateThrottle()],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",

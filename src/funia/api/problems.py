@@ -5,7 +5,7 @@ from http import HTTPStatus
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from funia.core.records import StaleVersion
@@ -84,6 +84,12 @@ def install(api) -> None:
     def on_stale(request, exc):
         response = problem(412, str(exc))
         response["ETag"] = exc.current_etag
+        return response
+
+    @api.exception_handler(Throttled)
+    def on_throttled(request, exc):
+        response = problem(429, "Too many requests; slow down.")
+        response["Retry-After"] = str(max(1, int(exc.wait or 1)))
         return response
 
     @api.exception_handler(HttpError)

@@ -18,6 +18,10 @@ class Actor:
             tenant=membership.tenant, user=membership.user, role=membership.role, token=token
         )
 
+    def __str__(self) -> str:
+        # Stable identity for rate limits and logs: one user in one organisation.
+        return f"{self.tenant.pk}:{self.user.pk}"
+
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN

@@ -12,6 +12,8 @@ from funia.core import selectors, services
 from funia.core.schemas import (
     AuditEntryOut,
     MeOut,
+    OrganizationOut,
+    OrganizationPatch,
     TeamIn,
     TeamOut,
     TeamPatch,
@@ -78,6 +80,18 @@ def me(request):
         "currency": actor.tenant.currency,
         "time_zone": actor.tenant.time_zone,
     }
+
+
+@router.get("/organization", response=OrganizationOut, summary="Your organisation's settings")
+def organization_get(request):
+    return request.auth.tenant
+
+
+@router.patch("/organization", response=OrganizationOut, summary="Change settings (admins)")
+def organization_update(request, payload: OrganizationPatch):
+    return services.organization_update(
+        by=request.auth, fields=payload.model_dump(exclude_unset=True)
+    )
 
 
 class UserFilter(Schema):

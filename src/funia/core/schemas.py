@@ -98,3 +98,20 @@ class MeOut(Schema):
     organization_name: str
     currency: str
     time_zone: str
+
+
+class OrganizationOut(Schema):
+    slug: str
+    name: str
+    currency: str
+    time_zone: str
+    language: str
+    reps_see_team_records: bool
+
+
+class OrganizationPatch(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    time_zone: str | None = Field(None, max_length=64)
+    language: Literal["en", "bg"] | None = None
+    reps_see_team_records: bool | None = None

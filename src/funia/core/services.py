@@ -9,7 +9,17 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from funia.core.actor import Actor
-from funia.core.models import ApiToken, Membership, Organization, Role, Team, TeamMember, User
+from funia.core.models import (
+    ApiToken,
+    AuditAction,
+    AuditEntry,
+    Membership,
+    Organization,
+    Role,
+    Team,
+    TeamMember,
+    User,
+)
 from funia.core.records import record_create, record_restore, record_soft_delete, record_update
 from funia.core.visibility import require_admin
 
@@ -118,6 +128,41 @@ def membership_update(
             user.last_name = last_name
         user.save(update_fields=["first_name", "last_name"])
     return membership
+
+
+ORGANIZATION_SETTINGS = ("name", "currency", "time_zone", "language", "reps_see_team_records")
+
+
+def organization_update(*, by: Actor, fields: dict) -> Organization:
+    """Change the organisation's settings (admins); audited like any record."""
+    require_admin(by)
+    unknown = set(fields) - set(ORGANIZATION_SETTINGS)
+    if unknown:
+        raise ValidationError({name: _("This setting cannot be changed.") for name in unknown})
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=by.tenant.pk)
+        before = {name: getattr(org, name) for name in ORGANIZATION_SETTINGS}
+        for name, value in fields.items():
+            setattr(org, name, value)
+        org.full_clean()
+        org.save()
+        changes = {
+            name: [before[name], getattr(org, name)]
+            for name in ORGANIZATION_SETTINGS
+            if before[name] != getattr(org, name)
+        }
+        if changes:
+            AuditEntry.objects.create(
+                tenant=org,
+                object_type="core.organization",
+                object_id=org.pk,
+                object_repr=org.name[:200],
+                action=AuditAction.UPDATE,
+                changes=changes,
+                user=by.user,
+                token=by.token,
+            )
+    return org
 
 
 def _team_members(tenant: Organization, member_ids: list[int]) -> list[int]:

@@ -11,7 +11,14 @@ from funia.core import selectors, services
 from funia.core.models import Membership, Role, Team
 from funia.core.records import StaleVersion
 from funia.web.decorators import admin_required, member_required
-from funia.web.forms import MembershipForm, TeamForm, TokenForm, UserCreateForm, add_service_errors
+from funia.web.forms import (
+    MembershipForm,
+    OrganizationForm,
+    TeamForm,
+    TokenForm,
+    UserCreateForm,
+    add_service_errors,
+)
 
 
 @admin_required
@@ -158,6 +165,20 @@ def team_restore(request, team_id: int):
     team = services.team_restore(by=request.actor, team=_team(request, team_id, with_deleted=True))
     messages.success(request, _("The team was restored."))
     return redirect("team_detail", team_id=team.pk)
+
+
+@admin_required
+def organization_settings(request):
+    form = OrganizationForm(request.POST or None, instance=request.actor.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(by=request.actor, fields=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The organisation's settings were saved."))
+            return redirect("organization_settings")
+    return render(request, "core/organization_form.html", {"form": form})
 
 
 @member_required

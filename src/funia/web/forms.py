@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from funia.core.models import Role
+from funia.core.models import Organization, Role
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -66,3 +66,9 @@ class ProfileForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [("", _("Browser's language")), *settings.LANGUAGES]
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name", "currency", "time_zone", "language", "reps_see_team_records"]

@@ -30,3 +30,6 @@ def entries_for(actor) -> list[NavEntry]:
 register(NavEntry(_("Home"), "home", "home", order=0))
 register(NavEntry(_("Users"), "user_list", "users", admin_only=True, order=900))
 register(NavEntry(_("Teams"), "team_list", "teams", order=910))
+register(
+    NavEntry(_("Organisation"), "organization_settings", "settings", admin_only=True, order=920)
+)

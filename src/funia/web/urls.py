@@ -12,6 +12,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("language/", views.set_language, name="set_language"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
+    path("settings/organization/", core_views.organization_settings, name="organization_settings"),
     path("settings/users/", core_views.user_list, name="user_list"),
     path("settings/users/new/", core_views.user_create, name="user_create"),
     path("settings/users/<id:user_id>/", core_views.user_edit, name="user_edit"),
