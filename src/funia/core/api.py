@@ -2,12 +2,12 @@
 
 from django.apps import apps
 from django.http import Http404, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from funia.api.concurrency import if_match, with_etag
 from funia.api.pagination import Page
-from funia.api.schemas import Id
+from funia.api.schemas import Id, RejectNul
 from funia.core import selectors, services
 from funia.core.schemas import (
     AuditEntryOut,
@@ -94,9 +94,9 @@ def organization_update(request, payload: OrganizationPatch):
     )
 
 
-class UserFilter(Schema):
+class UserFilter(RejectNul, Schema):
     role: str | None = None
-    q: str | None = None
+    q: str | None = Field(None, max_length=200)
 
 
 @router.get("/users", response=list[UserOut], summary="Users of the organisation")
@@ -231,8 +231,8 @@ def token_revoke(request, token_id: Id):
     return Status(204, None)
 
 
-class AuditQuery(Schema):
-    object_type: str
+class AuditQuery(RejectNul, Schema):
+    object_type: str = Field(max_length=100)
     object_id: Id
 
 

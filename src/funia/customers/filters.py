@@ -3,13 +3,12 @@
 from typing import Annotated, Literal
 
 from django.db.models import Q
-from ninja import FilterSchema
 from ninja.filter_schema import FilterLookup
 
-from funia.api.schemas import Id
+from funia.api.schemas import Id, ListFilter
 
 
-class AccountFilter(FilterSchema):
+class AccountFilter(ListFilter):
     q: Annotated[str | None, FilterLookup(["name__icontains", "domain__icontains"])] = None
     owner: Annotated[Id | None, FilterLookup("owner_id")] = None
     industry: Annotated[str | None, FilterLookup("industry__iexact")] = None
@@ -26,7 +25,7 @@ class AccountFilter(FilterSchema):
         return Q()
 
 
-class ContactFilter(FilterSchema):
+class ContactFilter(ListFilter):
     q: Annotated[
         str | None,
         FilterLookup(["first_name__icontains", "last_name__icontains", "email__icontains"]),
