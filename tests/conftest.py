@@ -73,3 +73,128 @@ def web_as():
         return client
 
     return make
+
+
+@pytest.fixture
+def manager(org):
+    return factories.member(org, "sales_manager")
+
+
+@pytest.fixture
+def analyst(org):
+    return factories.member(org, "analyst")
+
+
+@pytest.fixture
+def api_anonymous():
+    """An ApiClient without credentials."""
+    return ApiClient()
+
+
+def tenant_snapshot(tenant) -> dict:
+    """Every row of every tenant model of `tenant` (trash included) and its members' users.
+
+    Compare two snapshots to prove that a refused request changed nothing in an organisation;
+    a new tenant model is covered without touching the tests.
+    """
+    from django.apps import apps
+
+    from funia.core.models import User
+    from funia.core.tenancy import TenantScoped
+
+    rows = {
+        model._meta.label_lower: list(
+            model.objects.for_tenant(tenant, with_deleted=True).order_by("pk").values()
+        )
+        for model in apps.get_models()
+        if issubclass(model, TenantScoped)
+    }
+    rows["core.user"] = list(
+        User.objects.filter(memberships__tenant=tenant).order_by("pk").values()
+    )
+    return rows
+
+
+class OtherOrgRecords:
+    """Records of the other organisation (Rival Corp), live and in the trash.
+
+    `ids` maps a kind ("account", "account_deleted", "contact", "team", "user", "token", ...)
+    to a primary key; `markers` are strings that only Rival's records contain, so a page or a
+    response that shows any of them leaks Rival's data.
+    """
+
+    def __init__(self, tenant, ids: dict[str, int], markers: list[str]):
+        self.tenant = tenant
+        self.ids = ids
+        self.markers = markers
+
+    def snapshot(self) -> dict:
+        return tenant_snapshot(self.tenant)
+
+    def leaked_markers(self, text: str) -> list[str]:
+        return [marker for marker in self.markers if marker in text]
+
+
+@pytest.fixture
+def other_org_records(outsider):
+    """Rival Corp's accounts, contacts, teams, a rep and a token (see OtherOrgRecords)."""
+    from funia.core import services as core_services
+    from funia.customers import services as customer_services
+
+    rival_rep = factories.member(
+        outsider.tenant,
+        "sales_rep",
+        email="rival.rep@rival.example",
+        first_name="Rivalina",
+        last_name="Secretova",
+    )
+    account = factories.account(
+        outsider, name="Rival Secret Account", domain="rival-secret.example"
+    )
+    account_deleted = factories.account(outsider, name="Rival Trashed Account")
+    customer_services.account_delete(by=outsider, account=account_deleted)
+    contact = factories.contact(
+        outsider,
+        first_name="Rivalcontact",
+        last_name="Hiddenov",
+        email="hidden.contact@rival.example",
+        account_id=account.pk,
+    )
+    contact_deleted = factories.contact(outsider, first_name="Rivaltrash", last_name="Binova")
+    customer_services.contact_delete(by=outsider, contact=contact_deleted)
+    team = factories.team(
+        outsider, "Rival Secret Team", manager=outsider, members=[outsider, rival_rep]
+    )
+    team_deleted = factories.team(outsider, "Rival Trashed Team")
+    core_services.team_delete(by=outsider, team=team_deleted)
+    token, _secret = core_services.token_create(
+        tenant=outsider.tenant, user=outsider.user, name="Rival secret token"
+    )
+    ids = {
+        "account": account.pk,
+        "account_deleted": account_deleted.pk,
+        "contact": contact.pk,
+        "contact_deleted": contact_deleted.pk,
+        "team": team.pk,
+        "team_deleted": team_deleted.pk,
+        "user": rival_rep.user.pk,
+        "admin_user": outsider.user.pk,
+        "token": token.pk,
+    }
+    markers = [
+        "Rival Secret Account",
+        "rival-secret.example",
+        "Rival Trashed Account",
+        "Rivalcontact",
+        "hidden.contact@rival.example",
+        "Rivaltrash",
+        "Rival Secret Team",
+        "Rival Trashed Team",
+        "rival.rep@rival.example",
+        "Rivalina",
+        "Secretova",
+        outsider.user.email,
+        "Rival secret token",
+        token.key_prefix,
+    ]
+    return OtherOrgRecords(outsider.tenant, ids, markers)

@@ -1,10 +1,14 @@
 """Test data: organisations, users with roles, teams, accounts and contacts, tokens."""
 
+import functools
+
 import factory
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 
 from funia.core import services as core_services
 from funia.core.actor import Actor
-from funia.core.models import Membership, Organization, Role, User
+from funia.core.models import Membership, Organization, Role, Team, User
 from funia.customers import services as customer_services
 
 PASSWORD = "correct-horse-battery-9"
@@ -26,12 +30,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        # The real (slow, Argon2) hasher, but once per password and hasher list, not per user.
+        obj.password = _hashed(extracted or PASSWORD, tuple(settings.PASSWORD_HASHERS))
 
     @factory.post_generation
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+@functools.cache
+def _hashed(password: str, hashers: tuple[str, ...]) -> str:
+    return make_password(password)
 
 
 def member(tenant: Organization, role: str = Role.ADMIN, **user_fields) -> Actor:
@@ -55,3 +68,19 @@ def contact(by: Actor, **fields):
     fields.setdefault("last_name", "Petrov")
     fields.setdefault("first_name", "Ivan")
     return customer_services.contact_create(by=by, **fields)
+
+
+def team(by: Actor, name: str = "Sofia sales", *, manager=None, members=()) -> Team:
+    """A team created through the service; `manager` and `members` are Actors or Users."""
+    return core_services.team_create(
+        by=by,
+        name=name,
+        manager_id=_user_id(manager),
+        member_ids=[_user_id(m) for m in members],
+    )
+
+
+def _user_id(who) -> int | None:
+    if who is None:
+        return None
+    return who.user.pk if isinstance(who, Actor) else who.pk
