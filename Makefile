@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test test-fast lint format messages bench clean
+.PHONY: install demo serve test lint format messages bench clean
 
 install: $(STAMP)
 	@$(BIN)/funia compilemessages
@@ -37,8 +37,8 @@ format: install
 	$(BIN)/ruff format .
 
 messages: install
-	cd src/funia && ../../$(BIN)/funia makemessages -l bg --no-obsolete --no-wrap \
-		--ignore '*/migrations/*'
+	cd src/funia && FUNIA_VAR_DIR=../../var ../../$(BIN)/funia makemessages -l bg \
+		--no-obsolete --no-wrap --ignore '*/migrations/*'
 
 bench: install
 	$(BIN)/python bench/run_all.py

@@ -61,8 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--batch", action="store_true", help="run the waiting jobs, then exit")
 
     demo = sub.add_parser("demo", help="migrate, load the demo organisation and serve")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--host", default=os.environ.get("FUNIA_HOST", "127.0.0.1"))
+    demo.add_argument("--port", type=int, default=int(os.environ.get("FUNIA_PORT", "8000")))
     demo.add_argument("--no-serve", action="store_true", help="load the demo data only")
 
     tenant = sub.add_parser("tenant", help="manage organisations").add_subparsers(dest="action")

@@ -46,6 +46,28 @@ INDUSTRIES = [
     "Hospitality",
 ]
 SOURCES = ["Web form", "Referral", "Trade show", "Cold call", "Partner", "Email campaign"]
+CITIES = {
+    "BG": [
+        "София",
+        "Пловдив",
+        "Варна",
+        "Бургас",
+        "Русе",
+        "Стара Загора",
+        "Плевен",
+        "Велико Търново",
+        "Благоевград",
+        "Габрово",
+        "Шумен",
+        "Добрич",
+    ],
+    "RO": ["București", "Cluj-Napoca", "Timișoara", "Constanța"],
+    "GR": ["Athens", "Thessaloniki", "Patras"],
+    "DE": ["Berlin", "München", "Hamburg", "Köln"],
+    "AT": ["Wien", "Graz", "Linz"],
+    "RS": ["Beograd", "Novi Sad", "Niš"],
+    "MK": ["Skopje", "Bitola", "Ohrid"],
+}
 COUNTRIES = ["BG"] * 6 + ["RO", "GR", "DE", "AT", "RS", "MK"]
 TITLES = [
     "CEO",
@@ -115,14 +137,15 @@ def _build(*, accounts: int, seed: int) -> None:
         bulgarian = rng.random() < 0.6
         fake = fake_bg if bulgarian else fake_en
         name = fake.company()
+        country = "BG" if bulgarian else rng.choice(COUNTRIES)
         domain = f"{fake_en.domain_word()}-{index}.example"
         account = customer_services.account_create(
             by=admin,
             name=name,
             domain=domain,
             industry=rng.choice(INDUSTRIES),
-            country="BG" if bulgarian else rng.choice(COUNTRIES),
-            city=fake.city(),
+            country=country,
+            city=rng.choice(CITIES[country]),
             employees=rng.choice([5, 12, 25, 60, 140, 320, 900, 2500]),
             email=f"office@{domain}",
             phone=f"+3592{rng.randrange(1000000, 9999999)}",

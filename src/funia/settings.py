@@ -67,10 +67,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "funia.core.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "funia.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -180,7 +180,7 @@ if _email_url:
     _email = urlparse(_email_url)
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = _email.hostname or "localhost"
-    EMAIL_PORT = _email.port or 25
+    EMAIL_PORT = _email.port or (465 if _email.scheme == "smtps" else 25)
     EMAIL_HOST_USER = unquote(_email.username or "")
     EMAIL_HOST_PASSWORD = unquote(_email.password or "")
     EMAIL_USE_TLS = _email.scheme == "smtp+tls" or _email.port == 587
@@ -204,6 +204,16 @@ if env_bool("FUNIA_HTTPS"):
     SECURE_HSTS_SECONDS = int(os.environ.get("FUNIA_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Cache (API rate limits): per process by default; share one across processes and machines
+# with FUNIA_CACHE_URL=redis://127.0.0.1:6379/0 in SaaS.
+if _cache_url := os.environ.get("FUNIA_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+        }
+    }
 
 # The API's paging limits.
 API_PAGE_SIZE = 50

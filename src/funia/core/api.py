@@ -9,6 +9,7 @@ from funia.api.concurrency import if_match, with_etag
 from funia.api.pagination import Page
 from funia.api.schemas import Id, RejectNul
 from funia.core import selectors, services
+from funia.core.models import Organization
 from funia.core.schemas import (
     AuditEntryOut,
     MeOut,
@@ -241,7 +242,7 @@ def _audited_model(object_type: str):
         model = apps.get_model(object_type)
     except (LookupError, ValueError) as exc:
         raise Http404 from exc
-    if not issubclass(model, TenantModel):
+    if not issubclass(model, TenantModel | Organization):
         raise Http404
     return model
 
@@ -250,8 +251,15 @@ def _audited_model(object_type: str):
 @paginate(Page)
 def audit_list(request, query: Query[AuditQuery]):
     model = _audited_model(query.object_type)
-    visible = visible_records(model, request.auth, with_deleted=True)
-    if not visible.filter(pk=query.object_id).exists():
+    if model is Organization:
+        # Only your own organisation's settings history.
+        if query.object_id != request.auth.tenant.pk:
+            raise Http404
+    elif (
+        not visible_records(model, request.auth, with_deleted=True)
+        .filter(pk=query.object_id)
+        .exists()
+    ):
         raise Http404
     return selectors.audit_trail(
         tenant=request.auth.tenant, object_type=model._meta.label_lower, object_id=query.object_id

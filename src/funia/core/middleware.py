@@ -28,7 +28,8 @@ class TenantMiddleware:
             chosen = next((m for m in memberships if m.tenant_id == wanted), None)
             chosen = chosen or (memberships[0] if memberships else None)
             if chosen is not None:
-                request.session[SESSION_TENANT_KEY] = chosen.tenant_id
+                if wanted != chosen.tenant_id:
+                    request.session[SESSION_TENANT_KEY] = chosen.tenant_id
                 request.actor = Actor.from_membership(chosen)
                 request.tenant = chosen.tenant
                 request.memberships = memberships

@@ -39,12 +39,16 @@ def _locked(obj: TenantModel) -> TenantModel:
     )
 
 
-def record_create(*, model: type[TenantModel], by: Actor, **fields) -> TenantModel:
+def record_create(
+    *, model: type[TenantModel], by: Actor, extra_changes: dict | None = None, **fields
+) -> TenantModel:
+    """Create a record; `extra_changes` adds what the row does not hold (e.g. members)."""
     with transaction.atomic():
         obj = model(tenant=by.tenant, **fields)
         obj.full_clean()
         obj.save()
-        audit_record(by=by, obj=obj, action=AuditAction.CREATE, changes=diff({}, snapshot(obj)))
+        changes = diff({}, snapshot(obj)) | (extra_changes or {})
+        audit_record(by=by, obj=obj, action=AuditAction.CREATE, changes=changes)
     return obj
 
 

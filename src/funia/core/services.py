@@ -58,6 +58,10 @@ def _user_get_or_create(
         raise ValidationError({"email": _("Enter a valid email address.")}) from exc
     user = User.objects.filter(email=email).first()
     if user is not None:
+        if password:
+            raise ValidationError(
+                {"password": _("This user already exists; their password was not changed.")}
+            )
         return user
     if password:
         validate_password(password)
@@ -220,7 +224,11 @@ def team_create(
     with transaction.atomic():
         members = _team_members(by.tenant, member_ids or [])
         team = record_create(
-            model=Team, by=by, name=name, manager_id=_team_manager(by.tenant, manager_id)
+            model=Team,
+            by=by,
+            name=name,
+            manager_id=_team_manager(by.tenant, manager_id),
+            extra_changes={"members": [[], sorted(members)]} if members else None,
         )
         _team_set_members(team, members)
     return team

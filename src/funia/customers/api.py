@@ -43,7 +43,9 @@ def account_list(request, filters: Query[AccountFilter]):
 
 @router.post("/accounts", response={201: AccountOut}, summary="Create an account")
 def account_create(request, payload: AccountIn, response: HttpResponse):
-    account = services.account_create(by=request.auth, **model_fields(payload.model_dump()))
+    account = services.account_create(
+        by=request.auth, **model_fields(payload.model_dump(exclude_unset=True))
+    )
     return Status(201, with_etag(response, account))
 
 
@@ -89,7 +91,9 @@ def contact_list(request, filters: Query[ContactFilter]):
 
 @router.post("/contacts", response={201: ContactOut}, summary="Create a contact")
 def contact_create(request, payload: ContactIn, response: HttpResponse):
-    contact = services.contact_create(by=request.auth, **model_fields(payload.model_dump()))
+    contact = services.contact_create(
+        by=request.auth, **model_fields(payload.model_dump(exclude_unset=True))
+    )
     return Status(201, with_etag(response, contact))
 
 

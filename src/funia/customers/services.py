@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from funia.core.actor import Actor
 from funia.core.models import Membership
 from funia.core.records import record_create, record_restore, record_soft_delete, record_update
-from funia.core.visibility import require_change, require_writer
+from funia.core.visibility import require_change, require_writer, visible_records
 from funia.customers.models import Account, Contact
 
 
@@ -22,7 +22,7 @@ def _resolve_references(by: Actor, fields: dict) -> dict:
     for field in ("parent", "account"):
         account_id = fields.get(f"{field}_id")
         if account_id is not None and not (
-            Account.objects.for_tenant(by.tenant).filter(pk=account_id).exists()
+            visible_records(Account, by).filter(pk=account_id).exists()
         ):
             raise ValidationError({field: _("No such account.")})
     if fields.get("country"):
