@@ -145,12 +145,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "funia.core.auth.lockout_username"
 AXES_VERBOSE = False
 
 # Internationalisation: English and Bulgarian; the user's setting wins over Accept-Language.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("bg", _("Bulgarian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["funia.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +60,10 @@ class UserManager(BaseUserManager):
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+    def get_by_natural_key(self, username):
+        # Emails are stored lower-cased; sign-in accepts any capitalisation.
+        return self.get(email__iexact=(username or "").strip())
 
     def create_superuser(self, email, password=None, **extra):
         extra.setdefault("is_staff", True)
@@ -212,6 +216,25 @@ class AuditEntry(TenantScoped):
 
     def __str__(self) -> str:
         return f"{self.object_type}#{self.object_id} {self.action}"
+
+    def labelled_changes(self) -> list[tuple[str, object, object]]:
+        """(field label in the user's language, old, new) for display."""
+        from django.apps import apps
+
+        try:
+            model = apps.get_model(self.object_type)
+        except LookupError:
+            model = None
+        rows = []
+        for name, (old, new) in self.changes.items():
+            label = name
+            if model is not None:
+                try:
+                    label = model._meta.get_field(name).verbose_name
+                except FieldDoesNotExist:  # a field removed since: keep its name
+                    label = name
+            rows.append((str(label), old, new))
+        return rows
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -29,7 +29,7 @@ def user_list(request):
         q=request.GET.get("q") or None,
     )
     template = "core/_user_rows.html" if request.htmx else "core/user_list.html"
-    return render(request, template, {"memberships": memberships, "roles": Role.choices})
+    return render(request, template, {"members": memberships, "roles": Role.choices})
 
 
 @admin_required
