@@ -182,6 +182,7 @@ def other_org_records(outsider):
         "token": token.pk,
     }
     markers = [
+        outsider.tenant.name,
         "Rival Secret Account",
         "rival-secret.example",
         "Rival Trashed Account",

@@ -1,0 +1,304 @@
+"""Another organisation's records do not exist for you: 404 on every API route, never listed.
+
+The routes are walked from the OpenAPI document, so a new endpoint is covered as soon as it
+exists. A path parameter this module does not know fails the walk: extend RECORD_OF_PARAMETER
+(and the other_org_records fixture) rather than skipping it.
+"""
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+
+from funia.api.main import api
+from tests.conftest import ApiClient
+
+# Path parameter -> the kind of Rival's record whose id is substituted for it.
+RECORD_OF_PARAMETER = {
+    "account_id": "account",
+    "contact_id": "contact",
+    "team_id": "team",
+    "user_id": "user",
+    "token_id": "token",
+}
+# List endpoint -> kinds of Rival's records it must never return (None: tested elsewhere).
+RECORDS_OF_LIST = {
+    "/api/v1/accounts": ("account", "account_deleted"),
+    "/api/v1/contacts": ("contact", "contact_deleted"),
+    "/api/v1/teams": ("team", "team_deleted"),
+    "/api/v1/users": ("user", "admin_user"),
+    "/api/v1/tokens": ("token",),
+    "/api/v1/audit": None,  # needs a record: test_the_audit_trail_of_a_rival_record_is_404
+}
+# Kinds with a trashed twin in other_org_records ("account" -> "account_deleted").
+TRASHABLE = {"account_deleted", "contact_deleted", "team_deleted"}
+NONEXISTENT_ID = 2**62
+STATES = ("live", "trashed")
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+SCHEMA = api.get_openapi_schema()
+OPERATIONS = sorted(
+    (method, path) for path, item in SCHEMA["paths"].items() for method in item if method in METHODS
+)
+
+
+def path_parameters(path: str) -> list[str]:
+    return re.findall(r"{(\w+)}", path)
+
+
+def walk_cases():
+    for method, path in OPERATIONS:
+        names = path_parameters(path)
+        if not names:
+            continue
+        yield pytest.param(method, path, "live", id=f"{method.upper()} {path}")
+        # Trashed records are read and restored through with_deleted querysets: walk them too.
+        if all(RECORD_OF_PARAMETER.get(n, "") + "_deleted" in TRASHABLE for n in names):
+            yield pytest.param(method, path, "trashed", id=f"{method.upper()} {path} (trashed)")
+
+
+def is_page(operation: dict) -> bool:
+    """Does the operation answer 200 with a {"items", "count", "next"} page?"""
+    responses = {str(status): r for status, r in operation.get("responses", {}).items()}
+    schema = responses.get("200", {}).get("content", {}).get("application/json", {})
+    return "items" in resolve(schema.get("schema", {})).get("properties", {})
+
+
+def list_cases():
+    for method, path in OPERATIONS:
+        if method == "get" and is_page(SCHEMA["paths"][path][method]):
+            yield pytest.param(path, id=path)
+
+
+# -- request building from the OpenAPI document -----------------------------------------
+
+
+def resolve(schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def example(schema: dict):
+    """A minimal valid value of a JSON schema, so validation cannot answer before lookup."""
+    schema = resolve(schema)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            options = [s for s in schema[key] if resolve(s).get("type") != "null"]
+            return example(options[0])
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {name: example(schema["properties"][name]) for name in schema.get("required", [])}
+    if kind == "string":
+        if schema.get("format") == "email":
+            return "someone@example.com"
+        return "x" * max(1, schema.get("minLength", 1))
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "number":
+        return 1
+    if kind == "boolean":
+        return False
+    if kind == "array":
+        return []
+    pytest.fail(f"No example for schema {schema!r}: teach example() this type")
+
+
+def request_parts(method: str, path: str) -> tuple[dict | None, dict]:
+    operation = SCHEMA["paths"][path][method]
+    body = None
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        body = example(content["application/json"]["schema"])
+    query = {
+        p["name"]: example(p.get("schema", {}))
+        for p in operation.get("parameters", [])
+        if p["in"] == "query" and p.get("required")
+    }
+    return body, query
+
+
+def with_query(url: str, query: dict) -> str:
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def acme_client(kind: str, admin, rep, api_as) -> ApiClient:
+    actor = rep if kind.startswith("rep") else admin
+    if kind.endswith("token"):
+        return api_as(actor)
+    client = ApiClient()
+    client.force_login(actor.user)
+    return client
+
+
+@pytest.fixture(params=["admin-token", "admin-session"])
+def client_of_acme(request, admin, rep, api_as):
+    """Acme's administrator through a bearer token, or through the web session."""
+    return acme_client(request.param, admin, rep, api_as)
+
+
+@pytest.fixture(params=["admin-token", "admin-session", "rep-token"])
+def any_client_of_acme(request, admin, rep, api_as):
+    """As client_of_acme, and also a sales rep.
+
+    A rep may be refused by role before any lookup (403 on admin-only routes, whatever the
+    id); what must hold for every role is that Rival's ids answer exactly like missing ones.
+    """
+    return acme_client(request.param, admin, rep, api_as)
+
+
+# -- the walk ----------------------------------------------------------------------------
+
+
+def test_the_walk_covers_every_operation_of_the_served_openapi_document(admin, api_as):
+    response = api_as(admin).call("get", "/openapi.json")
+    assert response.status_code == 200
+    served = sorted(
+        (method, path)
+        for path, item in response.json()["paths"].items()
+        for method in item
+        if method in METHODS
+    )
+    assert served == OPERATIONS
+
+
+def test_the_walk_reaches_every_record_route():
+    walked = {path for _m, path in OPERATIONS if path_parameters(path)}
+    assert len(walked) >= 8, walked
+
+
+@pytest.mark.parametrize(("method", "path", "state"), list(walk_cases()))
+def test_every_route_answers_404_for_a_record_of_another_organisation(
+    client_of_acme, other_org_records, method, path, state
+):
+    substitutions = {}
+    for name in path_parameters(path):
+        if name not in RECORD_OF_PARAMETER:
+            pytest.fail(
+                f"{method.upper()} {path}: unknown path parameter {name!r}. Map it to a "
+                "record of the other organisation in RECORD_OF_PARAMETER."
+            )
+        kind = RECORD_OF_PARAMETER[name] + ("_deleted" if state == "trashed" else "")
+        substitutions[name] = other_org_records.ids[kind]
+    body, query = request_parts(method, path)
+    before = other_org_records.snapshot()
+
+    url = with_query(path.format(**substitutions), query)
+    response = client_of_acme.call(method, url, body, headers={"If-Match": "*"})
+
+    assert response.status_code == 404, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert not other_org_records.leaked_markers(response.content.decode())
+    assert other_org_records.snapshot() == before
+
+
+@pytest.mark.parametrize(("method", "path", "state"), list(walk_cases()))
+def test_a_record_of_another_organisation_answers_like_a_record_that_does_not_exist(
+    any_client_of_acme, other_org_records, method, path, state
+):
+    names = path_parameters(path)
+    if any(name not in RECORD_OF_PARAMETER for name in names):
+        pytest.fail(f"{method.upper()} {path}: unknown path parameter in {names}")
+    suffix = "_deleted" if state == "trashed" else ""
+    theirs = path.format(
+        **{n: other_org_records.ids[RECORD_OF_PARAMETER[n] + suffix] for n in names}
+    )
+    missing = path.format(**dict.fromkeys(names, NONEXISTENT_ID))
+    body, query = request_parts(method, path)
+
+    for_theirs = any_client_of_acme.call(method, with_query(theirs, query), body)
+    for_missing = any_client_of_acme.call(method, with_query(missing, query), body)
+
+    assert (for_theirs.status_code, for_theirs.json()) == (
+        for_missing.status_code,
+        for_missing.json(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("object_type", "state"),
+    [
+        *[(t, s) for t in ("customers.account", "customers.contact", "core.team") for s in STATES],
+        ("core.organization", "live"),
+    ],
+)
+def test_the_audit_trail_of_a_rival_record_is_404(
+    client_of_acme, other_org_records, object_type, state
+):
+    if object_type == "core.organization":
+        object_id = other_org_records.tenant.pk
+    else:
+        kind = object_type.split(".")[1] + ("_deleted" if state == "trashed" else "")
+        object_id = other_org_records.ids[kind]
+    before = other_org_records.snapshot()
+    response = client_of_acme.call(
+        "get", "/audit", {"object_type": object_type, "object_id": object_id}
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert not other_org_records.leaked_markers(response.content.decode())
+    assert other_org_records.snapshot() == before
+
+
+# -- lists -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", list(list_cases()))
+def test_list_endpoints_never_return_records_of_another_organisation(
+    client_of_acme, other_org_records, path
+):
+    if path not in RECORDS_OF_LIST:
+        pytest.fail(f"GET {path}: unknown list endpoint. Add it to RECORDS_OF_LIST.")
+    kinds = RECORDS_OF_LIST[path]
+    if kinds is None:
+        return
+    parameters = {p["name"] for p in SCHEMA["paths"][path]["get"].get("parameters", [])}
+    variants = [{"limit": 500}]
+    if "deleted" in parameters:
+        variants.append({"limit": 500, "deleted": "true"})
+    forbidden = {other_org_records.ids[kind] for kind in kinds}
+    for query in variants:
+        response = client_of_acme.call("get", path, query)
+        assert response.status_code == 200, response.content
+        returned = {item["id"] for item in response.json()["items"]}
+        assert not returned & forbidden, query
+        assert not other_org_records.leaked_markers(response.content.decode()), query
+
+
+def test_the_list_walk_finds_the_record_lists():
+    found = {p.values[0] for p in list_cases()}
+    assert {"/api/v1/accounts", "/api/v1/contacts", "/api/v1/teams", "/api/v1/users"} <= found
+
+
+def test_filtering_a_list_by_a_rival_owner_returns_nothing(
+    client_of_acme, other_org_records, admin
+):
+    response = client_of_acme.call("get", "/accounts", {"owner": other_org_records.ids["user"]})
+    assert response.json()["items"] == []
+
+
+# -- references in bodies ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "kind"),
+    [
+        ("/accounts", "parent", "account"),
+        ("/accounts", "owner", "user"),
+        ("/contacts", "account", "account"),
+        ("/contacts", "owner", "user"),
+    ],
+)
+def test_a_reference_to_a_rival_record_is_refused_like_a_missing_one(
+    client_of_acme, other_org_records, path, field, kind
+):
+    required = {"/accounts": {"name": "Ours"}, "/contacts": {"last_name": "Ours"}}[path]
+    theirs = client_of_acme.call("post", path, required | {field: other_org_records.ids[kind]})
+    missing = client_of_acme.call("post", path, required | {field: NONEXISTENT_ID})
+    assert theirs.status_code == 422
+    assert theirs.json() == missing.json()
+    assert not other_org_records.leaked_markers(theirs.content.decode())

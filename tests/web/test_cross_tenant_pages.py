@@ -1,0 +1,201 @@
+"""Another organisation's records do not exist on any web page: 404, and never listed.
+
+The pages are walked from Django's URL resolver, so a new page is covered as soon as it is
+routed. A URL keyword this module does not know fails the walk: extend RECORD_OF_KWARG (and
+the other_org_records fixture) rather than skipping it.
+"""
+
+import pytest
+from django.urls import URLResolver, get_resolver, reverse
+
+from tests import factories
+
+# URL keyword -> kind of Rival's record whose id is substituted; "pk" depends on the page.
+RECORD_OF_KWARG = {"team_id": "team", "user_id": "user", "token_id": "token"}
+RECORD_OF_PK_PAGE = {"account": "account", "contact": "contact"}  # by url-name prefix
+TRASHABLE = {"account", "contact", "team"}
+NONEXISTENT_ID = 999_999_999
+
+
+def web_patterns(patterns=None, namespace=None):
+    """(name, keyword names) of every page outside the API (walked by tests/api)."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if (pattern.namespace or namespace) == "api":
+                continue
+            yield from web_patterns(pattern.url_patterns, pattern.namespace or namespace)
+        else:
+            yield pattern.name, sorted(pattern.pattern.regex.groupindex)
+
+
+PATTERNS = sorted(web_patterns(), key=lambda p: str(p[0]))
+
+
+def kind_of(url_name: str, kwarg: str) -> str | None:
+    if kwarg == "pk":
+        return RECORD_OF_PK_PAGE.get((url_name or "").split("_")[0])
+    return RECORD_OF_KWARG.get(kwarg)
+
+
+def record_pages():
+    for name, kwargs in PATTERNS:
+        if not kwargs:
+            continue
+        kinds = [kind_of(name, k) for k in kwargs]
+        for method in ("get", "post"):
+            yield pytest.param(name, method, "live", id=f"{method.upper()} {name}")
+            if all(kind in TRASHABLE for kind in kinds):
+                yield pytest.param(name, method, "trashed", id=f"{method.upper()} {name} trashed")
+
+
+def list_pages():
+    for name, kwargs in PATTERNS:
+        if not kwargs:
+            yield pytest.param(name, id=name)
+
+
+def url_for(name: str, records, state: str) -> str:
+    kwargs = {}
+    for kwarg in dict(PATTERNS)[name]:
+        kind = kind_of(name, kwarg)
+        if kind is None:
+            pytest.fail(
+                f"Page {name!r}: unknown URL keyword {kwarg!r}. Map it to a record of the "
+                "other organisation in RECORD_OF_KWARG or RECORD_OF_PK_PAGE."
+            )
+        suffix = "_deleted" if state == "trashed" else ""
+        kwargs[kwarg] = records.ids[kind + suffix] if records else NONEXISTENT_ID
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture
+def acme_admin_browser(admin, web_as):
+    return web_as(admin)
+
+
+# -- every record page -------------------------------------------------------------------
+
+
+def test_the_walk_reaches_every_record_page():
+    walked = {name for name, kwargs in PATTERNS if kwargs}
+    assert {"account_detail", "contact_edit", "team_detail", "user_edit", "token_revoke"} <= walked
+
+
+@pytest.mark.parametrize(("name", "method", "state"), list(record_pages()))
+def test_every_page_answers_404_for_a_record_of_another_organisation(
+    acme_admin_browser, other_org_records, name, method, state
+):
+    url = url_for(name, other_org_records, state)
+    before = other_org_records.snapshot()
+
+    response = getattr(acme_admin_browser, method)(url, {"name": "Hijacked", "last_name": "X"})
+
+    if response.status_code == 405:
+        # A page that refuses the method refuses it for any id: that reveals nothing.
+        assert method == "get", f"POST {url} answered 405"
+        missing = getattr(acme_admin_browser, method)(url_for(name, None, state))
+        assert missing.status_code == 405
+    else:
+        assert response.status_code == 404, (url, response.status_code)
+    assert not other_org_records.leaked_markers(response.content.decode())
+    assert other_org_records.snapshot() == before
+
+
+@pytest.mark.parametrize(("name", "method", "state"), list(record_pages()))
+def test_a_rep_is_answered_the_same_for_a_rival_record_as_for_a_missing_one(
+    rep, web_as, other_org_records, name, method, state
+):
+    browser = web_as(rep)
+    theirs = getattr(browser, method)(url_for(name, other_org_records, state))
+    missing = getattr(browser, method)(url_for(name, None, state))
+    assert theirs.status_code == missing.status_code
+    assert theirs.status_code not in {200, 201, 204, 302}
+
+
+# -- every page without a record in its URL ----------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(list_pages()))
+@pytest.mark.parametrize(
+    "variant",
+    [
+        pytest.param({}, id="plain"),
+        pytest.param({"query": {"deleted": "true"}}, id="trash"),
+        pytest.param({"query": {"deleted": "1"}}, id="trash-1"),
+        pytest.param({"headers": {"HX-Request": "true"}}, id="htmx"),
+    ],
+)
+def test_no_page_shows_records_of_another_organisation(
+    acme_admin_browser, other_org_records, name, variant
+):
+    response = acme_admin_browser.get(
+        reverse(name), variant.get("query", {}), headers=variant.get("headers")
+    )
+    assert response.status_code < 500
+    assert not other_org_records.leaked_markers(response.content.decode())
+
+
+def test_the_list_pages_show_acmes_own_records(acme_admin_browser, admin, other_org_records):
+    factories.account(admin, name="Acme Own Account")
+    html = acme_admin_browser.get(reverse("account_list")).content.decode()
+    assert "Acme Own Account" in html
+    assert not other_org_records.leaked_markers(html)
+
+
+def test_searching_for_a_rival_records_name_finds_nothing(acme_admin_browser, other_org_records):
+    response = acme_admin_browser.get(reverse("account_list"), {"q": "Rival"})
+    assert response.status_code == 200
+    assert not other_org_records.leaked_markers(response.content.decode())
+
+
+def test_prefilling_a_new_contact_with_a_rival_account_does_not_show_it(
+    acme_admin_browser, other_org_records
+):
+    url = reverse("contact_create")
+    response = acme_admin_browser.get(url, {"account": other_org_records.ids["account"]})
+    assert response.status_code == 200
+    assert not other_org_records.leaked_markers(response.content.decode())
+
+
+def test_a_contact_cannot_be_attached_to_a_rival_account_through_the_form(
+    acme_admin_browser, admin, other_org_records
+):
+    from funia.customers.models import Contact
+
+    response = acme_admin_browser.post(
+        reverse("contact_create"),
+        {"last_name": "Ours", "account": other_org_records.ids["account"]},
+    )
+    assert response.status_code == 200  # the form again, with an error
+    assert not Contact.objects.for_tenant(admin.tenant).filter(last_name="Ours").exists()
+
+
+def test_a_team_cannot_get_a_rival_member_through_the_form(
+    acme_admin_browser, admin, other_org_records
+):
+    from funia.core.models import Team
+
+    response = acme_admin_browser.post(
+        reverse("team_create"),
+        {"name": "Poachers", "members": [other_org_records.ids["user"]]},
+    )
+    assert response.status_code == 200
+    assert not Team.objects.for_tenant(admin.tenant).filter(name="Poachers").exists()
+    assert not other_org_records.leaked_markers(response.content.decode())
+
+
+def test_switching_to_an_organisation_you_do_not_belong_to_is_ignored(
+    acme_admin_browser, admin, other_org_records
+):
+    acme_admin_browser.post(
+        reverse("switch_organization"), {"organization": other_org_records.tenant.pk}
+    )
+    html = html_of_home(acme_admin_browser)
+    assert admin.tenant.name in html
+    assert not other_org_records.leaked_markers(html)
+
+
+def html_of_home(browser) -> str:
+    response = browser.get(reverse("home"))
+    assert response.status_code == 200
+    return response.content.decode()
