@@ -174,27 +174,10 @@ def test_an_unknown_body_field_is_refused_naming_it(api, admin, method):
     assert (acct.name, acct.version) == ("Before", 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a path under /api/v1/ that no route matches is answered by Django's HTML "
-        "handler404 (text/html), not application/problem+json: src/funia/urls.py mounts "
-        "api.urls without a catch-all, and funia.api.problems only handles exceptions "
-        "raised inside Ninja operations."
-    ),
-)
 def test_an_unknown_api_path_is_a_404_problem(api):
     assert_problem(api.call("get", "/no-such-endpoint"), 404)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: an unsupported method on an API path (e.g. PUT /api/v1/accounts/{id}) is "
-        "answered by Ninja's PathView with a plain 'Method not allowed' text/html 405, not "
-        "application/problem+json (no handler in src/funia/api/problems.py covers it)."
-    ),
-)
 def test_an_unsupported_method_is_a_405_problem(api, admin):
     acct = factories.account(admin)
     assert_problem(api.call("put", f"/accounts/{acct.pk}", {"name": "X"}), 405)

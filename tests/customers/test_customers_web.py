@@ -111,31 +111,12 @@ def test_an_htmx_request_to_the_contact_list_gets_only_the_rows(browser, admin):
     assert "Ivanova" in rows and "<html" not in rows
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: src/funia/web/record_pages.py list_view picks the rows fragment whenever "
-        "request.htmx is truthy; htmx's history restore (HX-Request + "
-        "HX-History-Restore-Request, sent on Back after hx-push-url when its cache misses) "
-        "needs the full page, so the whole page is replaced by a bare table. Use "
-        "`request.htmx and not request.htmx.history_restore_request`."
-    ),
-)
 def test_an_htmx_history_restore_gets_the_full_page(browser, admin):
     headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
     html = html_of(browser.get(reverse("account_list"), headers=headers))
     assert "<html" in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: src/funia/web/record_pages.py list_view returns the full page or the rows "
-        "fragment for the same URL depending on the HX-Request header but does not add "
-        "`Vary: HX-Request`, so a browser or proxy cache may serve the fragment for a "
-        "normal navigation (or the page into the table)."
-    ),
-)
 def test_a_list_page_varies_on_the_htmx_header(browser, admin):
     response = browser.get(reverse("account_list"), headers={"HX-Request": "true"})
     assert "HX-Request" in response.get("Vary", "")

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from funia.core.tenancy import TenantModel, TenantScoped
+from funia.core.tenancy import TenantManager, TenantModel, TenantQuerySet, TenantScoped
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in available_timezones())
 
@@ -193,6 +193,16 @@ class AuditAction(models.TextChoices):
     RESTORE = "restore", _("restored")
 
 
+class AppendOnlyQuerySet(TenantQuerySet):
+    """Audit history is never rewritten or erased through a queryset either."""
+
+    def update(self, **kwargs):
+        raise ValidationError("Audit entries are append-only.")
+
+    def delete(self):
+        raise ValidationError("Audit entries are append-only.")
+
+
 class AuditEntry(TenantScoped):
     """One change of one record, append-only: who (user or token), when, which fields."""
 
@@ -209,6 +219,8 @@ class AuditEntry(TenantScoped):
         ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = TenantManager.from_queryset(AppendOnlyQuerySet)()
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "object_type", "object_id", "at"])]

@@ -23,10 +23,10 @@ class StaleVersion(Exception):
 
 
 def etag_matches(if_match: str | None, obj: TenantModel) -> bool:
-    """RFC 9110 If-Match: absent or '*' match; otherwise one of the listed tags must."""
+    """RFC 9110 If-Match (strong comparison): absent or '*' match; else a listed tag must."""
     if if_match is None:
         return True
-    tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
+    tags = [tag.strip() for tag in if_match.split(",")]
     return "*" in tags or obj.etag in tags
 
 

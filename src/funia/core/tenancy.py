@@ -74,6 +74,15 @@ class TenantQuerySet(models.QuerySet):
         self._check_scoped()
         return super().iterator(*args, **kwargs)
 
+    def aiterator(self, *args, **kwargs):
+        self._check_scoped()
+        return super().aiterator(*args, **kwargs)
+
+    def resolve_expression(self, *args, **kwargs):
+        # Used as a subquery (pk__in=Model.objects...): it must be scoped like any query.
+        self._check_scoped()
+        return super().resolve_expression(*args, **kwargs)
+
     def count(self):
         self._check_scoped()
         return super().count()

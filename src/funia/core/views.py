@@ -19,6 +19,7 @@ from funia.web.forms import (
     UserCreateForm,
     add_service_errors,
 )
+from funia.web.htmx import render_page_or_fragment
 
 
 @admin_required
@@ -28,8 +29,8 @@ def user_list(request):
         role=request.GET.get("role") or None,
         q=request.GET.get("q") or None,
     )
-    template = "core/_user_rows.html" if request.htmx else "core/user_list.html"
-    return render(request, template, {"members": memberships, "roles": Role.choices})
+    context = {"members": memberships, "roles": Role.choices}
+    return render_page_or_fragment(request, "core/user_list.html", "core/_user_rows.html", context)
 
 
 @admin_required

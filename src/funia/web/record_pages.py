@@ -21,6 +21,7 @@ from funia.core.records import StaleVersion
 from funia.core.selectors import audit_trail
 from funia.web.decorators import member_required
 from funia.web.forms import add_service_errors
+from funia.web.htmx import render_page_or_fragment
 
 PAGE_SIZE = 50
 
@@ -60,8 +61,9 @@ class RecordPages:
             queryset = self.list_selector(actor=request.actor, filters=filters)
             page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
             context = {"page": page, "filters": filters, "query": request.GET.urlencode()}
-            template = self.template("rows") if request.htmx else self.template("list")
-            return render(request, template, context)
+            return render_page_or_fragment(
+                request, self.template("list"), self.template("rows"), context
+            )
 
         return view
 
