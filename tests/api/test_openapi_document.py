@@ -28,3 +28,11 @@ def test_the_interactive_docs_page_is_served(client):
     html = response.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html  # served by us, never from a CDN
     assert "cdn" not in html.lower()
+
+
+def test_every_operation_has_a_unique_short_id(client):
+    document = client.get("/api/v1/openapi.json").json()
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+
+    assert len(ids) == len(set(ids))
+    assert "account_list" in ids

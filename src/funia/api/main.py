@@ -22,6 +22,10 @@ WRITE_PROBLEMS = {
 
 
 class FuniaAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        # Short, stable ids (`account_list`, `team_update`) for generated clients.
+        return operation.view_func.__name__
+
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
