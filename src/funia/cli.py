@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--threads",
         type=int,
-        default=int(os.environ.get("FUNIA_WEB_THREADS", "8")),
+        default=int(os.environ.get("FUNIA_WEB_THREADS", str(2 * (os.cpu_count() or 1)))),
         help="threads per web process",
     )
     serve.add_argument(
