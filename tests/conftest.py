@@ -157,7 +157,7 @@ def other_org_records(outsider):
         outsider,
         first_name="Rivalcontact",
         last_name="Hiddenov",
-        email="hidden.contact@rival.example",
+        emails=["hidden.contact@rival.example"],
         account_id=account.pk,
     )
     contact_deleted = factories.contact(outsider, first_name="Rivaltrash", last_name="Binova")

@@ -61,12 +61,14 @@ def token_for(actor: Actor) -> str:
 
 def account(by: Actor, **fields):
     fields.setdefault("name", "Acme Ltd")
+    fields.setdefault("on_duplicate", "create")
     return customer_services.account_create(by=by, **fields)
 
 
 def contact(by: Actor, **fields):
     fields.setdefault("last_name", "Petrov")
     fields.setdefault("first_name", "Ivan")
+    fields.setdefault("on_duplicate", "create")
     return customer_services.contact_create(by=by, **fields)
 
 

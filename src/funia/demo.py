@@ -69,6 +69,8 @@ CITIES = {
     "MK": ["Skopje", "Bitola", "Ohrid"],
 }
 COUNTRIES = ["BG"] * 6 + ["RO", "GR", "DE", "AT", "RS", "MK"]
+SEGMENTS = ["SMB", "Mid-market", "Enterprise"]
+TAGS = ["key account", "partner", "newsletter", "VIP", "at risk"]
 TITLES = [
     "CEO",
     "CFO",
@@ -147,10 +149,13 @@ def _build(*, accounts: int, seed: int) -> None:
             country=country,
             city=rng.choice(CITIES[country]),
             employees=rng.choice([5, 12, 25, 60, 140, 320, 900, 2500]),
-            email=f"office@{domain}",
-            phone=f"+3592{rng.randrange(1000000, 9999999)}",
+            emails=[{"value": f"office@{domain}", "label": "office"}],
+            phones=[{"value": f"+3592{rng.randrange(1000000, 9999999)}", "label": "office"}],
+            segment=rng.choice(SEGMENTS),
+            tags=rng.sample(TAGS, rng.choice([0, 1, 1, 2])),
             source=rng.choice(SOURCES),
             owner_id=rng.choice(owners).pk,
+            on_duplicate="create",
             parent_id=created[rng.randrange(len(created))].pk
             if created and rng.random() < 0.08
             else None,
@@ -164,10 +169,25 @@ def _build(*, accounts: int, seed: int) -> None:
                 last_name=last,
                 title=rng.choice(TITLES),
                 account_id=account.pk,
-                email=f"{fake_en.user_name()}{rng.randrange(100)}@{domain}",
-                phone=f"+3598{rng.randrange(7, 10)}{rng.randrange(1000000, 9999999)}",
+                emails=[
+                    {
+                        "value": f"{fake_en.user_name()}{rng.randrange(100)}@{domain}",
+                        "label": "work",
+                    }
+                ],
+                phones=[
+                    {
+                        "value": f"+3598{rng.randrange(7, 10)}{rng.randrange(1000000, 9999999)}",
+                        "label": "mobile",
+                    }
+                ],
+                consent={
+                    "email": {"granted": rng.random() < 0.7, "source": "demo"},
+                    "marketing": {"granted": rng.random() < 0.4, "source": "demo"},
+                },
                 source=account.source,
                 owner_id=account.owner_id,
+                on_duplicate="create",
             )
 
 

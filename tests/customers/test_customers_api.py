@@ -28,15 +28,23 @@ def test_creating_an_account_returns_it_with_normalised_fields(api, admin):
     response = api.call(
         "post",
         "/accounts",
-        {"name": "Balkan Foods", "country": "bg", "email": " Sales@Balkan.example "},
+        {
+            "name": "Balkan Foods",
+            "country": "bg",
+            "emails": [{"value": " Sales@Balkan.example ", "label": "sales"}],
+            "phones": ["02 987 6543"],
+            "domain": "https://www.Balkan.example/about",
+        },
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["name"], body["country"], body["email"]) == (
+    assert (body["name"], body["country"], body["domain"]) == (
         "Balkan Foods",
         "BG",
-        "sales@balkan.example",
+        "balkan.example",
     )
+    assert body["emails"] == [{"value": "sales@balkan.example", "label": "sales"}]
+    assert body["phones"] == [{"value": "+35929876543", "label": ""}]
     assert body["version"] == 1 and body["deleted"] is False
 
 
@@ -81,9 +89,9 @@ def test_patch_changes_only_the_fields_sent(api, admin):
 
 
 def test_patch_with_null_clears_a_text_field(api, admin):
-    acct = factories.account(admin, email="a@b.example", domain="b.example")
-    body = api.call("patch", f"/accounts/{acct.pk}", {"email": None, "domain": None}).json()
-    assert (body["email"], body["domain"]) == ("", "")
+    acct = factories.account(admin, emails=["a@b.example"], domain="b.example")
+    body = api.call("patch", f"/accounts/{acct.pk}", {"emails": None, "domain": None}).json()
+    assert (body["emails"], body["domain"]) == ([], "")
 
 
 def test_an_invalid_country_code_is_refused(api):
@@ -165,7 +173,7 @@ def test_the_contact_list_filters_by_account(api, admin):
 
 def test_the_contact_list_searches_names_and_email(api, admin):
     factories.contact(admin, first_name="Maria", last_name="Ivanova")
-    factories.contact(admin, last_name="Petrov", email="mp@shop.example")
+    factories.contact(admin, last_name="Petrov", emails=["mp@shop.example"])
     factories.contact(admin, last_name="Georgiev")
     assert names(api.call("get", "/contacts", {"q": "maria"})) == ["Ivanova"]
     assert names(api.call("get", "/contacts", {"q": "shop.example"})) == ["Petrov"]

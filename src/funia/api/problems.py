@@ -8,6 +8,7 @@ from django.http import Http404, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from funia.core.errors import DuplicatesFound
 from funia.core.records import StaleVersion
 from funia.core.tenancy import UnscopedTenantQuery
 
@@ -91,6 +92,18 @@ def install(api) -> None:
         response = problem(429, "Too many requests; slow down.")
         response["Retry-After"] = str(max(1, int(exc.wait or 1)))
         return response
+
+    @api.exception_handler(DuplicatesFound)
+    def on_duplicates(request, exc):
+        candidates = [
+            {"id": c.record.pk, "name": str(c.record), "score": c.score, "reasons": c.reasons}
+            for c in exc.candidates
+        ]
+        return problem(
+            409,
+            "Possible duplicates exist; repeat with on_duplicate=create to save anyway.",
+            candidates=candidates,
+        )
 
     @api.exception_handler(HttpError)
     def on_http_error(request, exc):

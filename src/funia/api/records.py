@@ -10,14 +10,23 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from django.http import HttpResponse
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from funia.api.concurrency import if_match, with_etag
 from funia.api.pagination import Page
 from funia.api.schemas import Id
+
+
+class NoWriteOptions(Schema):
+    """Create and update take no options beyond the body."""
+
+
+class DuplicateCheckOptions(Schema):
+    on_duplicate: Literal["error", "create"] = "error"
 
 
 def _name_the_id(func: Callable, id_name: str) -> Callable:
@@ -53,6 +62,8 @@ class RecordRoutes:
     delete: Callable  # (by, <name>=record, if_match) -> record
     restore: Callable  # (by, <name>=record, if_match) -> record
     to_fields: Callable[[dict], dict] = dict  # API payload -> service fields
+    # Query options of create and update, passed to the services (e.g. on_duplicate).
+    write_options: type = NoWriteOptions
 
     def register(self, router: Router) -> None:
         spec = self
@@ -83,9 +94,15 @@ class RecordRoutes:
             if spec.label[0] in "aeiou"
             else f"Create a {spec.label}",
         )
-        def create_record(request, payload: spec.create_input, response: HttpResponse):
+        def create_record(
+            request,
+            payload: spec.create_input,
+            response: HttpResponse,
+            options: Query[spec.write_options],
+        ):
             fields = spec.to_fields(payload.model_dump(exclude_unset=True))
-            return Status(201, with_etag(response, spec.create(by=request.auth, **fields)))
+            record = spec.create(by=request.auth, **options.model_dump(), **fields)
+            return Status(201, with_etag(response, get(request, record.pk)))
 
         @router.get(
             item,

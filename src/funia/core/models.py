@@ -37,6 +37,13 @@ class Organization(models.Model):
     language = models.CharField(
         _("language"), max_length=8, default="en", choices=settings.LANGUAGES
     )
+    default_region = models.CharField(
+        _("default phone region"),
+        max_length=2,
+        default="BG",
+        help_text=_("Country code used for phone numbers typed without +, e.g. BG."),
+    )
+    merge_undo_days = models.PositiveSmallIntegerField(_("days a merge can be undone"), default=30)
     reps_see_team_records = models.BooleanField(
         _("sales reps see their team's records"), default=False
     )

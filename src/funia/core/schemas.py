@@ -106,6 +106,8 @@ class OrganizationOut(Schema):
     currency: str
     time_zone: str
     language: str
+    default_region: str
+    merge_undo_days: int
     reps_see_team_records: bool
 
 
@@ -114,4 +116,6 @@ class OrganizationPatch(InputSchema):
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     time_zone: str | None = Field(None, max_length=64)
     language: Literal["en", "bg"] | None = None
+    default_region: str | None = Field(None, pattern=r"^[A-Z]{2}$")
+    merge_undo_days: int | None = Field(None, ge=1, le=3650)
     reps_see_team_records: bool | None = None

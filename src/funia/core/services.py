@@ -134,7 +134,15 @@ def membership_update(
     return membership
 
 
-ORGANIZATION_SETTINGS = ("name", "currency", "time_zone", "language", "reps_see_team_records")
+ORGANIZATION_SETTINGS = (
+    "name",
+    "currency",
+    "time_zone",
+    "language",
+    "default_region",
+    "merge_undo_days",
+    "reps_see_team_records",
+)
 
 
 def organization_update(*, by: Actor, fields: dict) -> Organization:

@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from funia.api.records import RecordRoutes
+from funia.api.records import DuplicateCheckOptions, RecordRoutes
 from funia.customers import selectors, services
 from funia.customers.filters import AccountFilter, ContactFilter
 from funia.customers.schemas import (
@@ -55,6 +55,7 @@ RecordRoutes(
     delete=services.account_delete,
     restore=services.account_restore,
     to_fields=model_fields,
+    write_options=DuplicateCheckOptions,
 ).register(router)
 
 RecordRoutes(
@@ -72,4 +73,5 @@ RecordRoutes(
     delete=services.contact_delete,
     restore=services.contact_restore,
     to_fields=model_fields,
+    write_options=DuplicateCheckOptions,
 ).register(router)

@@ -1,43 +1,124 @@
-"""HTML forms of accounts and contacts; choices limited to the user's organisation."""
+"""HTML forms of accounts and contacts; choices limited to the user's organisation.
+
+Emails and phones are typed one per line, optionally with a label ("work: +359 88 ...");
+tags comma-separated; custom fields become form fields of their type.
+"""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from funia.core.selectors import membership_list
 from funia.core.visibility import visible_records
-from funia.customers.models import Account, Contact
+from funia.customers.custom_fields import definitions
+from funia.customers.models import Account, Contact, CustomField
+
+LINES_HELP = _("One per line; a label may come first, e.g. “work: …”.")
+
+
+def _lines_to_points(text: str) -> list[dict]:
+    points = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        label, sep, value = line.partition(": ")
+        points.append(
+            {"label": label.strip(), "value": value.strip()}
+            if sep
+            else {"label": "", "value": line}
+        )
+    return points
+
+
+def _points_to_lines(record, kind: str) -> str:
+    return "\n".join(
+        f"{p.label}: {p.value}" if p.label else p.value
+        for p in record.points.all()
+        if p.kind == kind
+    )
+
+
+def _custom_form_field(field: CustomField) -> forms.Field:
+    common = {"label": field.label, "required": field.required}
+    if field.kind == CustomField.Kind.NUMBER:
+        return forms.DecimalField(**common)
+    if field.kind == CustomField.Kind.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if field.kind == CustomField.Kind.CHOICE:
+        return forms.ChoiceField(choices=[("", "—"), *[(c, c) for c in field.choices]], **common)
+    if field.kind == CustomField.Kind.BOOLEAN:
+        return forms.NullBooleanField(**common)
+    return forms.CharField(max_length=1000, **common)
 
 
 class RecordForm(forms.ModelForm):
     """A model form whose reference choices come from the actor's organisation."""
 
-    reference_fields: tuple[str, ...] = ()
+    entity = ""
+
+    emails = forms.CharField(
+        label=_("Emails"),
+        required=False,
+        help_text=LINES_HELP,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    phones = forms.CharField(
+        label=_("Phones"),
+        required=False,
+        help_text=LINES_HELP,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Comma-separated."))
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor
-        if "owner" in self.fields:
-            members = membership_list(tenant=actor.tenant).filter(is_active=True)
-            self.fields["owner"].queryset = (
-                type(actor.user)
-                .objects.filter(pk__in=members.values("user_id"))
-                .order_by("first_name", "last_name")
-            )
-            if self.instance.pk is None:
-                self.initial.setdefault("owner", actor.user.pk)
+        members = membership_list(tenant=actor.tenant).filter(is_active=True)
+        self.fields["owner"].queryset = (
+            type(actor.user)
+            .objects.filter(pk__in=members.values("user_id"))
+            .order_by("first_name", "last_name")
+        )
+        record = self.instance
+        if record.pk is None:
+            self.initial.setdefault("owner", actor.user.pk)
+        else:
+            self.initial["emails"] = _points_to_lines(record, "email")
+            self.initial["phones"] = _points_to_lines(record, "phone")
+            self.initial["tags"] = ", ".join(sorted(t.tag.name for t in record.tag_links.all()))
+        self.custom_fields = definitions(tenant=actor.tenant, entity=self.entity)
+        for field in self.custom_fields:
+            name = f"custom_{field.key}"
+            self.fields[name] = _custom_form_field(field)
+            if record.pk is not None:
+                self.initial[name] = record.custom.get(field.key)
+
+    def _post_clean(self):
+        # The services validate and save; the model instance is not touched here.
+        pass
 
     def service_fields(self) -> dict:
-        """Cleaned data as service fields: references by id."""
+        """Cleaned data as service fields: references by id, lists, custom values."""
         data = {}
         for name, value in self.cleaned_data.items():
+            if name.startswith("custom_"):
+                continue
             if isinstance(self.fields[name], forms.ModelChoiceField):
                 data[f"{name}_id"] = value.pk if value is not None else None
             else:
                 data[name] = value
+        data["emails"] = _lines_to_points(data.pop("emails", ""))
+        data["phones"] = _lines_to_points(data.pop("phones", ""))
+        data["tags"] = [t.strip() for t in (data.pop("tags", "") or "").split(",") if t.strip()]
+        data["custom"] = {
+            f.key: self.cleaned_data.get(f"custom_{f.key}") for f in self.custom_fields
+        }
         return data
 
 
 class AccountForm(RecordForm):
+    entity = "account"
+
     class Meta:
         model = Account
         fields = [
@@ -45,11 +126,11 @@ class AccountForm(RecordForm):
             "domain",
             "parent",
             "industry",
-            "country",
-            "city",
+            "segment",
             "employees",
-            "email",
-            "phone",
+            "country",
+            "region",
+            "city",
             "source",
             "owner",
         ]
@@ -63,20 +144,31 @@ class AccountForm(RecordForm):
 
 
 class ContactForm(RecordForm):
+    entity = "contact"
+
+    consent_email = forms.NullBooleanField(label=_("Email consent"), required=False)
+    consent_phone = forms.NullBooleanField(label=_("Phone consent"), required=False)
+    consent_marketing = forms.NullBooleanField(label=_("Marketing consent"), required=False)
+
     class Meta:
         model = Contact
-        fields = [
-            "first_name",
-            "last_name",
-            "title",
-            "account",
-            "email",
-            "phone",
-            "source",
-            "owner",
-        ]
+        fields = ["first_name", "last_name", "title", "account", "source", "owner"]
         labels = {"account": _("Account")}
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, actor=actor, **kwargs)
         self.fields["account"].queryset = visible_records(Account, actor).order_by("name")
+        if self.instance.pk:
+            for channel in ("email", "phone", "marketing"):
+                self.initial[f"consent_{channel}"] = getattr(self.instance, f"consent_{channel}")
+
+    def service_fields(self) -> dict:
+        data = super().service_fields()
+        data["consent"] = {
+            channel: {
+                "granted": data.pop(f"consent_{channel}"),
+                "source": f"form: {self.actor.user.email}",
+            }
+            for channel in ("email", "phone", "marketing")
+        }
+        return data

@@ -1,13 +1,75 @@
-"""The customer master: accounts (companies) and contacts (people)."""
+"""The customer master: accounts (companies) and contacts (people) with their emails,
+phones, addresses, tags, consent and tenant-defined custom fields."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from funia.core.tenancy import TenantModel
+from funia.core.tenancy import TenantModel, TenantScoped
 
 
-class Account(TenantModel):
+class CustomerRecord(TenantModel):
+    """What accounts and contacts share."""
+
+    source = models.CharField(
+        _("source"),
+        max_length=100,
+        blank=True,
+        help_text=_("Acquisition channel, e.g. web form, referral."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    # Values of the tenant's custom fields, validated by the services: {key: value}.
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+    # Folded, transliterated name for duplicate blocking and search (kept by the services).
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    audit_exclude = (*TenantModel.audit_exclude, "name_key", "search_text")
+
+    class Meta:
+        abstract = True
+
+    # Read from prefetched rows (selectors prefetch them), so lists stay N+1 free.
+    @property
+    def email_points(self) -> list:
+        return [p for p in self.points.all() if p.kind == ContactPoint.Kind.EMAIL]
+
+    @property
+    def phone_points(self) -> list:
+        return [p for p in self.points.all() if p.kind == ContactPoint.Kind.PHONE]
+
+    @property
+    def primary_email(self) -> str:
+        points = self.email_points
+        return points[0].value if points else ""
+
+    @property
+    def primary_phone(self) -> str:
+        points = self.phone_points
+        return points[0].value if points else ""
+
+    @property
+    def tag_names(self) -> list[str]:
+        return sorted(link.tag.name for link in self.tag_links.all())
+
+
+class Account(CustomerRecord):
     name = models.CharField(_("name"), max_length=200)
     domain = models.CharField(_("domain"), max_length=200, blank=True)
     parent = models.ForeignKey(
@@ -19,22 +81,13 @@ class Account(TenantModel):
         verbose_name=_("parent account"),
     )
     industry = models.CharField(_("industry"), max_length=100, blank=True)
+    segment = models.CharField(_("segment"), max_length=100, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     country = models.CharField(
         _("country"), max_length=2, blank=True, help_text=_("ISO 3166 code, e.g. BG")
     )
+    region = models.CharField(_("region"), max_length=100, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
-    email = models.EmailField(_("email"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    source = models.CharField(_("source"), max_length=100, blank=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("owner"),
-    )
 
     class Meta:
         verbose_name = _("account")
@@ -42,13 +95,25 @@ class Account(TenantModel):
         indexes = [
             models.Index(fields=["tenant", "name"]),
             models.Index(fields=["tenant", "owner"]),
+            models.Index(fields=["tenant", "domain"]),
+            models.Index(fields=["tenant", "name_key"]),
         ]
 
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def size(self) -> str:
+        """Size band from the number of employees (territories and segments use it)."""
+        if self.employees is None:
+            return ""
+        for limit, band in ((10, "1-10"), (50, "11-50"), (250, "51-250"), (1000, "251-1000")):
+            if self.employees <= limit:
+                return band
+        return "1000+"
 
-class Contact(TenantModel):
+
+class Contact(CustomerRecord):
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100)
     title = models.CharField(_("title"), max_length=100, blank=True)
@@ -60,17 +125,10 @@ class Contact(TenantModel):
         related_name="contacts",
         verbose_name=_("account"),
     )
-    email = models.EmailField(_("email"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    source = models.CharField(_("source"), max_length=100, blank=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("owner"),
-    )
+    # Current consent per channel (None: never asked); the history is in ConsentEvent.
+    consent_email = models.BooleanField(_("email consent"), null=True, blank=True)
+    consent_phone = models.BooleanField(_("phone consent"), null=True, blank=True)
+    consent_marketing = models.BooleanField(_("marketing consent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("contact")
@@ -78,8 +136,145 @@ class Contact(TenantModel):
         indexes = [
             models.Index(fields=["tenant", "last_name", "first_name"]),
             models.Index(fields=["tenant", "owner"]),
-            models.Index(fields=["tenant", "email"]),
+            models.Index(fields=["tenant", "account"]),
+            models.Index(fields=["tenant", "name_key"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def consent_summary(self) -> list[tuple[str, bool | None]]:
+        return [
+            (_("Email"), self.consent_email),
+            (_("Phone"), self.consent_phone),
+            (_("Marketing"), self.consent_marketing),
+        ]
+
+
+class AccountContact(TenantScoped):
+    """A contact's further accounts (besides the primary `Contact.account`), with a role."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contact_links")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="account_links")
+    role = models.CharField(_("role"), max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "contact"], name="account_contact_unique")
+        ]
+
+
+class ContactPoint(TenantScoped):
+    """One email address or phone number of an account or a contact; position 0 is primary."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="points"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="points"
+    )
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    value = models.CharField(max_length=254)  # normalised: lower-case email, E.164 phone
+    label = models.CharField(_("label"), max_length=40, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["tenant", "kind", "value"])]
+
+
+class Address(TenantScoped):
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="addresses"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="addresses"
+    )
+    label = models.CharField(_("label"), max_length=40, blank=True)
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+class Tag(TenantScoped):
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="tag_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecordTag(TenantScoped):
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="tag_links"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="tag_links"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "tag"])]
+
+
+class ConsentEvent(TenantScoped):
+    """Append-only history of a contact's consent: who said yes or no, when, through what."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        MARKETING = "marketing", _("Marketing")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_events")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    granted = models.BooleanField()
+    at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class CustomField(TenantModel):
+    """A field an admin adds to accounts or contacts; values live in the record's `custom`."""
+
+    class Entity(models.TextChoices):
+        ACCOUNT = "account", _("Account")
+        CONTACT = "contact", _("Contact")
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        CHOICE = "choice", _("Choice")
+        BOOLEAN = "boolean", _("Yes/no")
+
+    entity = models.CharField(_("record type"), max_length=10, choices=Entity.choices)
+    key = models.SlugField(_("key"), max_length=50)
+    label = models.CharField(_("label"), max_length=100)
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "entity", "key"], name="custom_field_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label

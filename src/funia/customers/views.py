@@ -3,14 +3,28 @@
 from django.utils.translation import gettext_lazy as _
 
 from funia.customers import selectors, services
+from funia.customers.custom_fields import definitions
 from funia.customers.filters import AccountFilter, ContactFilter
 from funia.customers.forms import AccountForm, ContactForm
 from funia.web import dashboard
 from funia.web.record_pages import RecordPages
 
 
+def _custom_values(actor, record, entity: str) -> list[tuple[str, object]]:
+    return [
+        (f.label, record.custom.get(f.key)) for f in definitions(tenant=actor.tenant, entity=entity)
+    ]
+
+
 def _account_context(*, actor, record):
-    return {"contacts": selectors.account_contacts(actor=actor, account=record)}
+    return {
+        "contacts": selectors.account_contacts(actor=actor, account=record),
+        "custom_values": _custom_values(actor, record, "account"),
+    }
+
+
+def _contact_context(*, actor, record):
+    return {"custom_values": _custom_values(actor, record, "contact")}
 
 
 accounts = RecordPages(

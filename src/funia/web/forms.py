@@ -71,4 +71,12 @@ class ProfileForm(forms.Form):
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "currency", "time_zone", "language", "reps_see_team_records"]
+        fields = [
+            "name",
+            "currency",
+            "time_zone",
+            "language",
+            "default_region",
+            "merge_undo_days",
+            "reps_see_team_records",
+        ]
