@@ -88,12 +88,18 @@ api = FuniaAPI(
 problems.install(api)
 
 
-def register_routers() -> None:
-    from funia.core.api import router as core_router
-    from funia.customers.api import router as customers_router
+# Every module's router (`<module>.router`), in the order of the API docs.
+ROUTERS = [
+    "funia.core.api",
+    "funia.customers.api",
+]
 
-    api.add_router("", core_router)
-    api.add_router("", customers_router)
+
+def register_routers() -> None:
+    from importlib import import_module
+
+    for module in ROUTERS:
+        api.add_router("", import_module(module).router)
 
 
 register_routers()
