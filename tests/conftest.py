@@ -4,6 +4,16 @@ from django.test import Client
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters live in the cache; ids repeat across rolled-back tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def org(db):
     return factories.OrganizationFactory(name="Acme Sales", slug="acme")
@@ -139,6 +149,7 @@ class OtherOrgRecords:
 def other_org_records(outsider):
     """Rival Corp's accounts, contacts, teams, a rep and a token (see OtherOrgRecords)."""
     from funia.core import services as core_services
+    from funia.customers import custom_fields
     from funia.customers import services as customer_services
 
     rival_rep = factories.member(
@@ -170,6 +181,21 @@ def other_org_records(outsider):
     token, _secret = core_services.token_create(
         tenant=outsider.tenant, user=outsider.user, name="Rival secret token"
     )
+    custom_field = custom_fields.custom_field_create(
+        by=outsider,
+        entity="contact",
+        key="rival_secret_field",
+        label="Rival Secret Field",
+        kind="text",
+    )
+    custom_field_deleted = custom_fields.custom_field_create(
+        by=outsider,
+        entity="account",
+        key="rival_trashed_field",
+        label="Rival Trashed Field",
+        kind="text",
+    )
+    custom_fields.custom_field_delete(by=outsider, custom_field=custom_field_deleted)
     ids = {
         "account": account.pk,
         "account_deleted": account_deleted.pk,
@@ -180,6 +206,8 @@ def other_org_records(outsider):
         "user": rival_rep.user.pk,
         "admin_user": outsider.user.pk,
         "token": token.pk,
+        "custom_field": custom_field.pk,
+        "custom_field_deleted": custom_field_deleted.pk,
     }
     markers = [
         outsider.tenant.name,
@@ -197,5 +225,7 @@ def other_org_records(outsider):
         outsider.user.email,
         "Rival secret token",
         token.key_prefix,
+        "Rival Secret Field",
+        "rival_trashed_field",
     ]
     return OtherOrgRecords(outsider.tenant, ids, markers)

@@ -20,6 +20,7 @@ RECORD_OF_PARAMETER = {
     "team_id": "team",
     "user_id": "user",
     "token_id": "token",
+    "custom_field_id": "custom_field",
 }
 # List endpoint -> kinds of Rival's records it must never return (None: tested elsewhere).
 RECORDS_OF_LIST = {
@@ -28,10 +29,11 @@ RECORDS_OF_LIST = {
     "/api/v1/teams": ("team", "team_deleted"),
     "/api/v1/users": ("user", "admin_user"),
     "/api/v1/tokens": ("token",),
+    "/api/v1/custom-fields": ("custom_field", "custom_field_deleted"),
     "/api/v1/audit": None,  # needs a record: test_the_audit_trail_of_a_rival_record_is_404
 }
 # Kinds with a trashed twin in other_org_records ("account" -> "account_deleted").
-TRASHABLE = {"account_deleted", "contact_deleted", "team_deleted"}
+TRASHABLE = {"account_deleted", "contact_deleted", "team_deleted", "custom_field_deleted"}
 NONEXISTENT_ID = 2**62
 STATES = ("live", "trashed")
 METHODS = {"get", "post", "put", "patch", "delete"}

@@ -1,7 +1,8 @@
 """Tenant scoping that fails closed.
 
 Every business model inherits `TenantModel`. Its manager returns querysets that refuse to
-run until they are scoped to one organisation with `for_tenant()`; related managers of a
+run until they are scoped to one organisation with `for_tenant()` (or an explicit
+`filter(tenant=...)`, as Django's unique checks do); related managers of a
 tenant record (``account.contacts.all()``) are scoped by that record's tenant. System code
 that really must cross tenants says so with `across_tenants()`.
 """
@@ -36,6 +37,13 @@ class TenantQuerySet(models.QuerySet):
         if not with_deleted and _has_soft_delete(self.model):
             qs = qs.filter(deleted_at__isnull=True)
         qs._tenant_scoped = True
+        return qs
+
+    def filter(self, *args, **kwargs):
+        # An explicit tenant filter scopes the query too (Django's own unique checks use it).
+        qs = super().filter(*args, **kwargs)
+        if kwargs.get("tenant_id") is not None or kwargs.get("tenant") is not None:
+            qs._tenant_scoped = True
         return qs
 
     def across_tenants(self):

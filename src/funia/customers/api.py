@@ -3,8 +3,8 @@
 from ninja import Router
 
 from funia.api.records import DuplicateCheckOptions, RecordRoutes
-from funia.customers import selectors, services
-from funia.customers.filters import AccountFilter, ContactFilter
+from funia.customers import custom_fields, selectors, services
+from funia.customers.filters import AccountFilter, ContactFilter, CustomFieldFilter
 from funia.customers.schemas import (
     AccountIn,
     AccountOut,
@@ -12,6 +12,9 @@ from funia.customers.schemas import (
     ContactIn,
     ContactOut,
     ContactPatch,
+    CustomFieldIn,
+    CustomFieldOut,
+    CustomFieldPatch,
 )
 
 router = Router(tags=["customers"])
@@ -74,4 +77,21 @@ RecordRoutes(
     restore=services.contact_restore,
     to_fields=model_fields,
     write_options=DuplicateCheckOptions,
+).register(router)
+
+
+RecordRoutes(
+    name="custom_field",
+    plural="custom-fields",
+    label="custom field",
+    output=CustomFieldOut,
+    create_input=CustomFieldIn,
+    patch_input=CustomFieldPatch,
+    filters=CustomFieldFilter,
+    list_selector=custom_fields.custom_field_list,
+    get_selector=custom_fields.custom_field_get,
+    create=custom_fields.custom_field_create,
+    update=custom_fields.custom_field_update,
+    delete=custom_fields.custom_field_delete,
+    restore=custom_fields.custom_field_restore,
 ).register(router)

@@ -6,6 +6,8 @@ import decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from funia.core.records import record_create, record_restore, record_soft_delete, record_update
+from funia.core.visibility import require_admin
 from funia.customers.models import CustomField
 
 MAX_TEXT = 1000
@@ -97,3 +99,54 @@ def clean_custom(
     if errors:
         raise ValidationError(errors)
     return result
+
+
+def custom_field_create(*, by, **fields) -> CustomField:
+    """Define a custom field (admins); its key is fixed once created."""
+    require_admin(by)
+    _check_choices(fields.get("kind"), fields.get("choices") or [])
+    if (
+        CustomField.objects.for_tenant(by.tenant, with_deleted=True)
+        .filter(entity=fields.get("entity"), key=fields.get("key"))
+        .exists()
+    ):
+        raise ValidationError({"key": _("A custom field with this key exists already.")})
+    return record_create(model=CustomField, by=by, **fields)
+
+
+def custom_field_update(
+    *, by, custom_field: CustomField, fields: dict, if_match: str | None = None
+) -> CustomField:
+    require_admin(by)
+    if "choices" in fields:
+        _check_choices(custom_field.kind, fields["choices"] or [])
+    return record_update(obj=custom_field, by=by, fields=fields, if_match=if_match)
+
+
+def custom_field_delete(*, by, custom_field: CustomField, if_match: str | None = None):
+    """Hide the field; records keep their values, so restoring brings them back."""
+    require_admin(by)
+    return record_soft_delete(obj=custom_field, by=by, if_match=if_match)
+
+
+def custom_field_restore(*, by, custom_field: CustomField, if_match: str | None = None):
+    require_admin(by)
+    return record_restore(obj=custom_field, by=by, if_match=if_match)
+
+
+def _check_choices(kind, choices) -> None:
+    if kind == CustomField.Kind.CHOICE and not choices:
+        raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+    if len(set(choices)) != len(choices):
+        raise ValidationError({"choices": _("Choices must be different from each other.")})
+
+
+def custom_field_list(*, actor, filters=None):
+    qs = CustomField.objects.for_tenant(actor.tenant, with_deleted=True)
+    if filters is not None:
+        qs = filters.filter(qs)
+    return qs.order_by("entity", "position", "id")
+
+
+def custom_field_get(*, actor, pk: int, with_deleted: bool = False) -> CustomField:
+    return CustomField.objects.for_tenant(actor.tenant, with_deleted=with_deleted).get(pk=pk)

@@ -79,3 +79,11 @@ class ContactFilter(RecordFilter):
     sort: Literal[
         "last_name", "-last_name", "created_at", "-created_at", "updated_at", "-updated_at"
     ] = "last_name"
+
+
+class CustomFieldFilter(ListFilter):
+    entity: Literal["account", "contact"] | None = None
+    deleted: bool = False
+
+    def filter_deleted(self, value: bool) -> Q:
+        return Q(deleted_at__isnull=not value)
