@@ -46,6 +46,24 @@ def _name_the_id(func: Callable, id_name: str) -> Callable:
     return handler
 
 
+def _options_of(options) -> dict:
+    return options.model_dump() if options is not None else {}
+
+
+def _without_options(func: Callable) -> Callable:
+    """Hide the `options` query parameter of a handler whose record type takes none."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def handler(request, **kwargs):
+        return func(request, options=None, **kwargs)
+
+    handler.__signature__ = signature.replace(
+        parameters=[p for p in signature.parameters.values() if p.name != "options"]
+    )
+    return handler
+
+
 @dataclass
 class RecordRoutes:
     name: str  # singular, e.g. "account"; the service keyword and operation ids
@@ -73,6 +91,9 @@ class RecordRoutes:
         def with_id(func):
             return _name_the_id(func, id_name)
 
+        def with_options(func):
+            return func if spec.write_options is not NoWriteOptions else _without_options(func)
+
         def get(request, record_id, *, with_deleted=False):
             return spec.get_selector(actor=request.auth, pk=record_id, with_deleted=with_deleted)
 
@@ -94,6 +115,7 @@ class RecordRoutes:
             if spec.label[0] in "aeiou"
             else f"Create a {spec.label}",
         )
+        @with_options
         def create_record(
             request,
             payload: spec.create_input,
@@ -101,7 +123,7 @@ class RecordRoutes:
             options: Query[spec.write_options],
         ):
             fields = spec.to_fields(payload.model_dump(exclude_unset=True))
-            record = spec.create(by=request.auth, **options.model_dump(), **fields)
+            record = spec.create(by=request.auth, **_options_of(options), **fields)
             return Status(201, with_etag(response, get(request, record.pk)))
 
         @router.get(
@@ -121,6 +143,7 @@ class RecordRoutes:
             summary="Update (honours If-Match)",
         )
         @with_id
+        @with_options
         def update_record(
             request, record_id: Id, payload: spec.patch_input, response: HttpResponse
         ):

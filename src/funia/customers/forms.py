@@ -172,3 +172,34 @@ class ContactForm(RecordForm):
             for channel in ("email", "phone", "marketing")
         }
         return data
+
+
+class CustomFieldForm(forms.ModelForm):
+    choices_text = forms.CharField(
+        label=_("Choices"), required=False, help_text=_("For a choice field: comma-separated.")
+    )
+
+    class Meta:
+        model = CustomField
+        fields = ["entity", "key", "label", "kind", "required", "position"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        if self.instance.pk:
+            # The key and type are fixed once values may exist.
+            for name in ("entity", "key", "kind"):
+                self.fields[name].disabled = True
+            self.initial["choices_text"] = ", ".join(self.instance.choices)
+
+    def _post_clean(self):
+        pass  # the services validate and save
+
+    def service_fields(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "choices_text"}
+        if self.instance.pk:
+            for name in ("entity", "key", "kind"):
+                data.pop(name, None)
+        text = self.cleaned_data.get("choices_text") or ""
+        data["choices"] = [c.strip() for c in text.split(",") if c.strip()]
+        return data

@@ -1,3 +1,7 @@
-from funia.customers.views import accounts, contacts
+from funia.customers.views import accounts, contacts, custom_field_pages
 
-urlpatterns = [*accounts.urlpatterns("accounts"), *contacts.urlpatterns("contacts")]
+urlpatterns = [
+    *accounts.urlpatterns("accounts"),
+    *contacts.urlpatterns("contacts"),
+    *custom_field_pages.urlpatterns("settings/custom-fields"),
+]

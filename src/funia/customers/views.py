@@ -2,10 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from funia.customers import selectors, services
+from funia.customers import custom_fields, selectors, services
 from funia.customers.custom_fields import definitions
-from funia.customers.filters import AccountFilter, ContactFilter
-from funia.customers.forms import AccountForm, ContactForm
+from funia.customers.filters import AccountFilter, ContactFilter, CustomFieldFilter
+from funia.customers.forms import AccountForm, ContactForm, CustomFieldForm
 from funia.web import dashboard
 from funia.web.record_pages import RecordPages
 
@@ -52,6 +52,25 @@ contacts = RecordPages(
     update=services.contact_update,
     delete=services.contact_delete,
     restore=services.contact_restore,
+    detail_context=_contact_context,
+)
+
+
+def _custom_field_list(*, actor, filters):
+    return custom_fields.custom_field_list(actor=actor, filters=filters)
+
+
+custom_field_pages = RecordPages(
+    name="custom_field",
+    app="customers",
+    filter_class=CustomFieldFilter,
+    list_selector=_custom_field_list,
+    get_selector=custom_fields.custom_field_get,
+    form_class=CustomFieldForm,
+    create=custom_fields.custom_field_create,
+    update=custom_fields.custom_field_update,
+    delete=custom_fields.custom_field_delete,
+    restore=custom_fields.custom_field_restore,
 )
 
 

@@ -1,0 +1,106 @@
+from funia.customers.models import ConsentEvent
+from tests import factories
+
+
+def test_a_contact_keeps_several_emails_phones_and_addresses_in_order(admin, api_as):
+    response = api_as(admin).call(
+        "post",
+        "/contacts",
+        {
+            "first_name": "Мария",
+            "last_name": "Иванова",
+            "emails": [{"value": "maria@work.bg", "label": "work"}, "Maria@Home.bg"],
+            "phones": [{"value": "0888 123 456", "label": "mobile"}],
+            "addresses": [
+                {"label": "office", "street": "Витоша 1", "city": "София", "country": "bg"}
+            ],
+            "tags": ["VIP", "vip", "newsletter"],
+        },
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert [e["value"] for e in body["emails"]] == ["maria@work.bg", "maria@home.bg"]
+    assert body["phones"] == [{"value": "+359888123456", "label": "mobile"}]
+    assert body["addresses"][0]["country"] == "BG"
+    assert body["tags"] == ["VIP", "newsletter"]
+
+
+def test_a_bad_phone_in_a_list_names_its_position(admin, api_as):
+    response = api_as(admin).call(
+        "post", "/contacts", {"last_name": "X", "phones": ["0888 123 456", "123"]}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "phones.1.value"
+
+
+def test_consent_changes_are_kept_as_history(admin, api_as):
+    api = api_as(admin)
+    created = api.call(
+        "post",
+        "/contacts",
+        {"last_name": "Consent", "consent": {"marketing": {"granted": True, "source": "fair"}}},
+    ).json()
+    api.call(
+        "patch",
+        f"/contacts/{created['id']}",
+        {"consent": {"marketing": {"granted": False, "source": "unsubscribe link"}}},
+    )
+
+    contact = api.call("get", f"/contacts/{created['id']}").json()
+    assert contact["consent"]["marketing"]["granted"] is False
+    assert contact["consent"]["marketing"]["source"] == "unsubscribe link"
+    history = ConsentEvent.objects.for_tenant(admin.tenant).filter(contact_id=created["id"])
+    assert [e.granted for e in history] == [True, False]
+
+
+def test_changing_emails_is_recorded_in_the_audit_trail(admin, api_as):
+    contact = factories.contact(admin, emails=["old@example.com"])
+    api = api_as(admin)
+    api.call("patch", f"/contacts/{contact.pk}", {"emails": ["new@example.com"]})
+
+    entries = api.call(
+        "get", "/audit", {"object_type": "customers.contact", "object_id": contact.pk}
+    ).json()["items"]
+
+    assert entries[-1]["changes"]["emails"] == [["old@example.com"], ["new@example.com"]]
+
+
+def test_a_contact_is_found_by_a_phone_typed_another_way(admin, api_as):
+    factories.contact(admin, last_name="Phoned", phones=["+359 88 812 3456"])
+    factories.contact(admin, last_name="Other")
+
+    items = api_as(admin).call("get", "/contacts", {"q": "0888123456"}).json()["items"]
+
+    assert [i["last_name"] for i in items] == ["Phoned"]
+
+
+def test_a_contact_is_found_by_its_name_in_the_other_script(admin, api_as):
+    factories.contact(admin, first_name="Иван", last_name="Петров")
+
+    items = api_as(admin).call("get", "/contacts", {"q": "ivan petrov"}).json()["items"]
+
+    assert [i["first_name"] for i in items] == ["Иван"]
+
+
+def test_creating_a_duplicate_answers_409_with_the_candidates(admin, api_as):
+    existing = factories.contact(admin, emails=["ivan@example.bg"])
+
+    response = api_as(admin).call(
+        "post", "/contacts", {"last_name": "Someone", "emails": ["IVAN@example.bg"]}
+    )
+
+    assert response.status_code == 409
+    assert response.json()["candidates"][0]["id"] == existing.pk
+    assert "email" in response.json()["candidates"][0]["reasons"]
+
+
+def test_a_duplicate_is_created_when_the_request_says_so(admin, api_as):
+    factories.contact(admin, emails=["ivan@example.bg"])
+
+    response = api_as(admin).call(
+        "post", "/contacts?on_duplicate=create", {"last_name": "X", "emails": ["ivan@example.bg"]}
+    )
+
+    assert response.status_code == 201
