@@ -196,6 +196,9 @@ def other_org_records(outsider):
         kind="text",
     )
     custom_fields.custom_field_delete(by=outsider, custom_field=custom_field_deleted)
+    saved_view = core_services.saved_view_create(
+        by=outsider, list_key="contact_list", name="Rival secret view", query="q=x", shared=True
+    )
     ids = {
         "account": account.pk,
         "account_deleted": account_deleted.pk,
@@ -208,6 +211,7 @@ def other_org_records(outsider):
         "token": token.pk,
         "custom_field": custom_field.pk,
         "custom_field_deleted": custom_field_deleted.pk,
+        "saved_view": saved_view.pk,
     }
     markers = [
         outsider.tenant.name,
@@ -227,5 +231,6 @@ def other_org_records(outsider):
         token.key_prefix,
         "Rival Secret Field",
         "rival_trashed_field",
+        "Rival secret view",
     ]
     return OtherOrgRecords(outsider.tenant, ids, markers)

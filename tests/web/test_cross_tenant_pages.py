@@ -12,8 +12,13 @@ from tests import factories
 
 # URL keyword -> kind of Rival's record whose id is substituted; "pk" depends on the page.
 RECORD_OF_KWARG = {"team_id": "team", "user_id": "user", "token_id": "token"}
-RECORD_OF_PK_PAGE = {"account": "account", "contact": "contact"}  # by url-name prefix
-TRASHABLE = {"account", "contact", "team"}
+RECORD_OF_PK_PAGE = {  # by url-name prefix ("custom_field_detail" -> "custom_field")
+    "account": "account",
+    "contact": "contact",
+    "custom_field": "custom_field",
+    "saved_view": "saved_view",
+}
+TRASHABLE = {"account", "contact", "team", "custom_field"}
 NONEXISTENT_ID = 999_999_999
 
 
@@ -33,7 +38,7 @@ PATTERNS = sorted(web_patterns(), key=lambda p: str(p[0]))
 
 def kind_of(url_name: str, kwarg: str) -> str | None:
     if kwarg == "pk":
-        return RECORD_OF_PK_PAGE.get((url_name or "").split("_")[0])
+        return RECORD_OF_PK_PAGE.get((url_name or "").rsplit("_", 1)[0])
     return RECORD_OF_KWARG.get(kwarg)
 
 

@@ -262,3 +262,21 @@ class AuditEntry(TenantScoped):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Audit entries are append-only.")
+
+
+class SavedView(TenantScoped):
+    """A named filter and sort of a list page, for its owner or shared with the organisation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    list_key = models.CharField(max_length=50)  # the list's URL name, e.g. "contact_list"
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(max_length=1000, blank=True)  # the list's query string
+    shared = models.BooleanField(_("shared with everyone"), default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["tenant", "list_key"])]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,9 +1,9 @@
 """Reads of the platform: memberships, users and teams of a tenant, the audit trail."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from funia.core.actor import Actor
-from funia.core.models import ApiToken, AuditEntry, Membership, Team, User
+from funia.core.models import ApiToken, AuditEntry, Membership, SavedView, Team, User
 
 
 def active_memberships_of(user: User) -> QuerySet[Membership]:
@@ -66,4 +66,11 @@ def token_authenticate(secret: str) -> ApiToken | None:
         .select_related("tenant", "user")
         .filter(key_hash=ApiToken.hash(secret), revoked_at__isnull=True, user__is_active=True)
         .first()
+    )
+
+
+def saved_views_for(*, actor: Actor, list_key: str):
+    """The actor's own views of a list and the ones shared with everyone."""
+    return SavedView.objects.for_tenant(actor.tenant).filter(
+        Q(user=actor.user) | Q(shared=True), list_key=list_key
     )

@@ -1,5 +1,7 @@
 """Writes of the platform: organisations, users and memberships, teams, API tokens."""
 
+from urllib.parse import parse_qsl, urlencode
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -16,6 +18,7 @@ from funia.core.models import (
     Membership,
     Organization,
     Role,
+    SavedView,
     Team,
     TeamMember,
     User,
@@ -308,3 +311,27 @@ def user_set_language(*, user: User, language: str) -> User:
     user.full_clean(exclude=["password"])
     user.save(update_fields=["language"])
     return user
+
+
+def saved_view_create(
+    *, by: Actor, list_key: str, name: str, query: str, shared: bool = False
+) -> SavedView:
+    name = " ".join((name or "").split())[:80]
+    if not name:
+        raise ValidationError({"name": _("Give the view a name.")})
+    # Keep the filters only: never the page number.
+    query = urlencode([(k, v) for k, v in parse_qsl(query or "") if k != "page" and v])[:1000]
+    return SavedView.objects.create(
+        tenant=by.tenant,
+        user=by.user,
+        list_key=list_key[:50],
+        name=name,
+        query=query,
+        shared=shared,
+    )
+
+
+def saved_view_delete(*, by: Actor, view) -> None:
+    if view.user_id != by.user.pk:
+        require_admin(by)
+    view.delete()

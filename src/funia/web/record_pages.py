@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from pydantic import ValidationError as SchemaError
 
 from funia.core.records import StaleVersion
-from funia.core.selectors import audit_trail
+from funia.core.selectors import audit_trail, saved_views_for
 from funia.web.decorators import member_required
 from funia.web.forms import add_service_errors
 from funia.web.htmx import render_page_or_fragment
@@ -60,7 +60,13 @@ class RecordPages:
                 messages.error(request, _("Some filters were not valid and were ignored."))
             queryset = self.list_selector(actor=request.actor, filters=filters)
             page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-            context = {"page": page, "filters": filters, "query": request.GET.urlencode()}
+            context = {
+                "page": page,
+                "filters": filters,
+                "query": request.GET.urlencode(),
+                "list_key": f"{self.name}_list",
+                "saved_views": saved_views_for(actor=request.actor, list_key=f"{self.name}_list"),
+            }
             return render_page_or_fragment(
                 request, self.template("list"), self.template("rows"), context
             )

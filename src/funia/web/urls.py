@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from funia.core import views as core_views
-from funia.web import views
+from funia.web import saved_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("organization/switch/", views.switch_organization, name="switch_organization"),
     path("profile/", views.profile, name="profile"),
     path("language/", views.set_language, name="set_language"),
+    path("views/save/", saved_views.saved_view_save, name="saved_view_save"),
+    path("views/<id:pk>/delete/", saved_views.saved_view_delete, name="saved_view_delete"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
     path("settings/organization/", core_views.organization_settings, name="organization_settings"),
     path("settings/users/", core_views.user_list, name="user_list"),
