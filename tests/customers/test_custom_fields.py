@@ -150,3 +150,33 @@ def test_the_custom_fields_page_lists_and_creates_fields(admin, web_as):
 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert "Region code" in client.get("/settings/custom-fields/").content.decode()
+
+
+def test_the_contact_form_edits_the_first_address_and_keeps_the_others(admin, web_as):
+    contact = factories.contact(
+        admin,
+        addresses=[
+            {"label": "office", "street": "Vitosha 1", "city": "Sofia", "country": "BG"},
+            {"label": "home", "street": "Morska 5", "city": "Varna", "country": "BG"},
+        ],
+    )
+    client = web_as(admin)
+
+    response = client.post(
+        f"/contacts/{contact.pk}/edit/",
+        {
+            "last_name": contact.last_name,
+            "owner": admin.user.pk,
+            "address_street": "Vitosha 9",
+            "address_city": "Sofia",
+            "address_country": "bg",
+            "etag": contact.etag,
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    addresses = list(contact.addresses.all())
+    assert [(a.label, a.street) for a in addresses] == [
+        ("office", "Vitosha 9"),
+        ("home", "Morska 5"),
+    ]

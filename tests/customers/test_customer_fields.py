@@ -104,3 +104,17 @@ def test_a_duplicate_is_created_when_the_request_says_so(admin, api_as):
     )
 
     assert response.status_code == 201
+
+
+def test_changing_a_contact_into_a_duplicate_answers_409_unless_asked(admin, api_as):
+    factories.contact(admin, emails=["taken@example.bg"])
+    other = factories.contact(admin, last_name="Other", emails=["free@example.bg"])
+    api = api_as(admin)
+
+    refused = api.call("patch", f"/contacts/{other.pk}", {"emails": ["taken@example.bg"]})
+    accepted = api.call(
+        "patch", f"/contacts/{other.pk}?on_duplicate=create", {"emails": ["taken@example.bg"]}
+    )
+
+    assert refused.status_code == 409
+    assert accepted.status_code == 200

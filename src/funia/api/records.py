@@ -145,15 +145,20 @@ class RecordRoutes:
         @with_id
         @with_options
         def update_record(
-            request, record_id: Id, payload: spec.patch_input, response: HttpResponse
+            request,
+            record_id: Id,
+            payload: spec.patch_input,
+            response: HttpResponse,
+            options: Query[spec.write_options],
         ):
             record = spec.update(
                 by=request.auth,
                 if_match=if_match(request),
                 fields=spec.to_fields(payload.model_dump(exclude_unset=True)),
+                **_options_of(options),
                 **{spec.name: get(request, record_id)},
             )
-            return with_etag(response, record)
+            return with_etag(response, get(request, record.pk))
 
         @router.delete(
             item,

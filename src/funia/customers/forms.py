@@ -69,6 +69,14 @@ class RecordForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Comma-separated."))
+    address_street = forms.CharField(label=_("Street"), max_length=200, required=False)
+    address_city = forms.CharField(label=_("City"), max_length=100, required=False)
+    address_postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    address_country = forms.CharField(
+        label=_("Country"), max_length=2, required=False, help_text=_("ISO code, e.g. BG")
+    )
+
+    ADDRESS_PARTS = ("street", "city", "postal_code", "country")
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,6 +94,9 @@ class RecordForm(forms.ModelForm):
             self.initial["emails"] = _points_to_lines(record, "email")
             self.initial["phones"] = _points_to_lines(record, "phone")
             self.initial["tags"] = ", ".join(sorted(t.tag.name for t in record.tag_links.all()))
+            first = record.addresses.first()
+            for part in self.ADDRESS_PARTS:
+                self.initial[f"address_{part}"] = getattr(first, part, "") if first else ""
         self.custom_fields = definitions(tenant=actor.tenant, entity=self.entity)
         for field in self.custom_fields:
             name = f"custom_{field.key}"
@@ -110,6 +121,25 @@ class RecordForm(forms.ModelForm):
         data["emails"] = _lines_to_points(data.pop("emails", ""))
         data["phones"] = _lines_to_points(data.pop("phones", ""))
         data["tags"] = [t.strip() for t in (data.pop("tags", "") or "").split(",") if t.strip()]
+        # The form edits the first address; further ones (from the API or an import) stay.
+        first = {part: data.pop(f"address_{part}", "") or "" for part in self.ADDRESS_PARTS}
+        others = []
+        existing = self.instance.addresses.first() if self.instance.pk else None
+        if existing is not None:
+            first |= {"label": existing.label, "region": existing.region}
+        if self.instance.pk:
+            others = [
+                {
+                    "label": a.label,
+                    "street": a.street,
+                    "city": a.city,
+                    "postal_code": a.postal_code,
+                    "region": a.region,
+                    "country": a.country,
+                }
+                for a in list(self.instance.addresses.all())[1:]
+            ]
+        data["addresses"] = [first, *others] if any(first.values()) else others
         data["custom"] = {
             f.key: self.cleaned_data.get(f"custom_{f.key}") for f in self.custom_fields
         }

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from pydantic import ValidationError as SchemaError
 
 from funia.core.records import StaleVersion
-from funia.core.selectors import audit_trail, saved_views_for
+from funia.core.selectors import audit_trail, membership_list, saved_views_for
 from funia.web.decorators import member_required
 from funia.web.forms import add_service_errors
 from funia.web.htmx import render_page_or_fragment
@@ -65,6 +65,8 @@ class RecordPages:
                 "filters": filters,
                 "query": request.GET.urlencode(),
                 "list_key": f"{self.name}_list",
+                # Lazy: evaluated only by lists that offer an owner filter.
+                "owners": membership_list(tenant=request.actor.tenant).filter(is_active=True),
                 "saved_views": saved_views_for(actor=request.actor, list_key=f"{self.name}_list"),
             }
             return render_page_or_fragment(
