@@ -118,3 +118,25 @@ def test_changing_a_contact_into_a_duplicate_answers_409_unless_asked(admin, api
 
     assert refused.status_code == 409
     assert accepted.status_code == 200
+
+
+def test_a_contact_linked_to_further_accounts_shows_them_with_roles(admin, api_as, web_as):
+    main = factories.account(admin, name="Main Ltd")
+    board = factories.account(admin, name="Board Ltd")
+    created = (
+        api_as(admin)
+        .call(
+            "post",
+            "/contacts",
+            {
+                "last_name": "Multi",
+                "account": main.pk,
+                "accounts": [{"account": board.pk, "role": "board member"}],
+            },
+        )
+        .json()
+    )
+
+    assert created["accounts"] == [{"account": board.pk, "role": "board member"}]
+    page = web_as(admin).get(f"/contacts/{created['id']}/").content.decode()
+    assert "Board Ltd" in page and "board member" in page

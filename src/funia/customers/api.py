@@ -22,16 +22,17 @@ router = Router(tags=["customers"])
 # API names of reference fields -> model attribute names.
 REFERENCES = {"owner": "owner_id", "parent": "parent_id", "account": "account_id"}
 TEXT_FIELDS = (
-    "email",
     "domain",
     "industry",
+    "segment",
     "country",
+    "region",
     "city",
-    "phone",
     "source",
     "title",
     "first_name",
 )
+LIST_FIELDS = ("emails", "phones", "addresses", "tags", "accounts")
 
 
 def model_fields(data: dict) -> dict:
@@ -40,6 +41,17 @@ def model_fields(data: dict) -> dict:
     for name in TEXT_FIELDS:
         if name in fields and fields[name] is None:
             fields[name] = ""
+    for name in LIST_FIELDS:
+        if name in fields and fields[name] is None:
+            fields[name] = []
+    if "custom" in fields and fields["custom"] is None:
+        fields["custom"] = {}
+    if "accounts" in fields:
+        fields["accounts"] = [
+            {"account_id": link["account"], "role": link["role"]} for link in fields["accounts"]
+        ]
+    if "consent" in fields:
+        fields["consent"] = {k: v for k, v in (fields["consent"] or {}).items() if v is not None}
     return fields
 
 

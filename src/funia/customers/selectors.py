@@ -48,7 +48,10 @@ def account_get(*, actor: Actor, pk: int, with_deleted: bool = False) -> Account
 
 def _contact_details(qs: QuerySet, tenant) -> QuerySet:
     return _with_details(qs.select_related("owner", "account"), tenant).prefetch_related(
-        Prefetch("account_links", queryset=AccountContact.objects.for_tenant(tenant)),
+        Prefetch(
+            "account_links",
+            queryset=AccountContact.objects.for_tenant(tenant).select_related("account"),
+        ),
         Prefetch(
             "consent_events", queryset=ConsentEvent.objects.for_tenant(tenant).order_by("at", "id")
         ),
