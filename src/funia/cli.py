@@ -10,7 +10,16 @@ import signal
 import subprocess
 import sys
 
-FUNIA_COMMANDS = {"serve", "worker", "demo", "tenant", "token", "user", "compilemessages"}
+FUNIA_COMMANDS = {
+    "serve",
+    "worker",
+    "demo",
+    "tenant",
+    "token",
+    "user",
+    "import",
+    "compilemessages",
+}
 
 
 class CliError(Exception):
@@ -89,6 +98,29 @@ def _parser() -> argparse.ArgumentParser:
     user_create.add_argument("--first-name", default="")
     user_create.add_argument("--last-name", default="")
 
+    imp = sub.add_parser(
+        "import", help="import contacts or accounts from a CSV, XLSX or vCard file"
+    )
+    imp.add_argument("file", help="a .csv (any delimiter and encoding), .xlsx or .vcf file")
+    imp.add_argument("--tenant", required=True, metavar="SLUG")
+    imp.add_argument("--type", required=True, metavar="TYPE", help="contacts or accounts")
+    imp.add_argument(
+        "--mapping",
+        metavar="JSON",
+        help='{"column": "field"} overriding the mapping guessed from the headers',
+    )
+    imp.add_argument(
+        "--on-duplicate",
+        default="skip",
+        choices=["skip", "update", "create"],
+        help="what a row matching an existing record does (default: skip)",
+    )
+    imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    imp.add_argument(
+        "--user", metavar="EMAIL", help="who imports (default: the first administrator)"
+    )
+    imp.add_argument("--errors", metavar="PATH", help="write the row errors to this CSV file")
+
     sub.add_parser("compilemessages", help="compile the translation catalogs")
     return parser
 
@@ -157,6 +189,94 @@ def cmd_user(args) -> None:
         last_name=args.last_name,
     )
     print(f"Added {membership.user.email} to '{org.slug}' as {membership.role}.")
+
+
+def _importer(org, email: str | None):
+    from funia.core.actor import Actor
+    from funia.core.models import Membership, Role
+
+    memberships = (
+        Membership.objects.for_tenant(org).filter(is_active=True).select_related("tenant", "user")
+    )
+    if email:
+        membership = memberships.filter(user__email=email.strip().lower()).first()
+        if membership is None:
+            raise CliError(f"No active member with the email '{email}' in '{org.slug}'.")
+    else:
+        membership = memberships.filter(role=Role.ADMIN).order_by("created_at", "id").first()
+        if membership is None:
+            raise CliError(f"'{org.slug}' has no administrator; name a user with --user.")
+    return Actor.from_membership(membership)
+
+
+def _progress_bar(job) -> None:
+    width = 30
+    total = job.total or 0
+    done = round(width * job.processed / total) if total else 0
+    line = (
+        f"\r[{'#' * done}{'.' * (width - done)}] {job.percent:3d}%  "
+        f"{job.processed:,}/{total:,} rows  created {job.created:,}  updated {job.updated:,}  "
+        f"skipped {job.skipped:,}  failed {job.failed:,}"
+    )
+    print(line, end="", file=sys.stderr, flush=True)
+
+
+def cmd_import(args) -> None:
+    """Run an import in this process: progress on stderr, the counts on stdout."""
+    import json
+    from pathlib import Path
+
+    from django.core.files import File
+
+    from funia.imports import engine, parsers, selectors, services
+
+    org = _organization(args.tenant)
+    actor = _importer(org, args.user)
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"No file '{args.file}'.")
+    mapping = None
+    if args.mapping:
+        try:
+            mapping = json.loads(args.mapping)
+        except ValueError as exc:
+            raise CliError(f"--mapping is not JSON: {exc}") from exc
+    with path.open("rb") as handle:
+        try:
+            job = services.import_create(
+                by=actor,
+                target=args.type,
+                uploaded=File(handle, name=path.name),
+                file_name=path.name,
+                mapping=mapping,
+                on_duplicate=args.on_duplicate,
+                dry_run=args.dry_run,
+                background=False,
+            )
+        except services.FileTooLarge as exc:
+            raise CliError(str(exc)) from exc
+    mapped = [f"{column} -> {field}" for column, field in job.mapping.items() if field]
+    left_out = [column for column, field in job.mapping.items() if not field]
+    print(f"Columns: {', '.join(mapped)}", file=sys.stderr)
+    if left_out:
+        print(f"Left out: {', '.join(left_out)}", file=sys.stderr)
+    try:
+        job = engine.process_import(job, on_progress=_progress_bar)
+    except (parsers.FileProblem, engine.ImportStopped) as exc:
+        engine.mark_failed(job, str(exc))
+        raise CliError(str(exc)) from exc
+    print(file=sys.stderr)
+    errors = list(selectors.import_errors(job=job)[:10])
+    for error in errors:
+        column = f", {error.column}" if error.column else ""
+        print(f"row {error.row}{column}: {error.message}", file=sys.stderr)
+    if args.errors:
+        with open(args.errors, "w", encoding="utf-8", newline="") as out:
+            out.writelines(selectors.errors_csv(job=job))
+    dry = " (dry run: nothing written)" if job.dry_run else ""
+    print(f"Import {job.pk} of {job.file_name} as {job.target}: {job.status}{dry}")
+    for name in ("total", "created", "updated", "skipped", "failed"):
+        print(f"{name}: {getattr(job, name) or 0}")
 
 
 def cmd_worker(args) -> None:
@@ -247,6 +367,7 @@ COMMANDS = {
     "tenant": cmd_tenant,
     "token": cmd_token,
     "user": cmd_user,
+    "import": cmd_import,
     "compilemessages": cmd_compilemessages,
 }
 

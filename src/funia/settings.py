@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "funia.core",
     "funia.web",
     "funia.customers",
+    "funia.imports",
+    "funia.search",
 ]
 
 MIDDLEWARE = [

@@ -1,10 +1,15 @@
 from django.urls import include, path
 
 from funia.api.main import api
+from funia.customers import card
 from funia.web import converters  # noqa: F401  (registers the <id:...> converter)
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("funia.web.urls")),
+    path("", include("funia.customers.exports")),
     path("", include("funia.customers.urls")),
+    path("", include("funia.imports.urls")),
+    path("", include(card.urlpatterns)),
+    path("", include("funia.search.urls")),
 ]

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from funia.api.main import api
+from tests import factories
 from tests.conftest import ApiClient
 
 # Path parameter -> the kind of Rival's record whose id is substituted for it.
@@ -21,6 +22,9 @@ RECORD_OF_PARAMETER = {
     "user_id": "user",
     "token_id": "token",
     "custom_field_id": "custom_field",
+    "merge_id": "merge",
+    "scan_id": "duplicate_scan",
+    "import_id": "import",
 }
 # List endpoint -> kinds of Rival's records it must never return (None: tested elsewhere).
 RECORDS_OF_LIST = {
@@ -31,6 +35,9 @@ RECORDS_OF_LIST = {
     "/api/v1/tokens": ("token",),
     "/api/v1/custom-fields": ("custom_field", "custom_field_deleted"),
     "/api/v1/audit": None,  # needs a record: test_the_audit_trail_of_a_rival_record_is_404
+    "/api/v1/search": None,  # needs a query: tests/search/test_search_scope.py
+    "/api/v1/duplicates": ("duplicate_cluster",),
+    "/api/v1/imports": ("import",),
 }
 # Kinds with a trashed twin in other_org_records ("account" -> "account_deleted").
 TRASHABLE = {"account_deleted", "contact_deleted", "team_deleted", "custom_field_deleted"}
@@ -135,6 +142,37 @@ def acme_client(kind: str, admin, rep, api_as) -> ApiClient:
     client = ApiClient()
     client.force_login(actor.user)
     return client
+
+
+@pytest.fixture
+def other_org_records(other_org_records, outsider, tmp_path):
+    """The shared fixture's records, plus a merge of two of Rival's contacts ("merge")."""
+    from funia.customers.merge import contact_merge
+
+    survivor = factories.contact(outsider, first_name="Rivalmerge", last_name="Keptova")
+    merged = factories.contact(outsider, first_name="Rivalmerge", last_name="Goneva")
+    other_org_records.ids["merge"] = contact_merge(
+        by=outsider, survivor=survivor, merged=[merged]
+    ).pk
+    other_org_records.markers.append("Rivalmerge")
+    # A finished duplicate scan ("duplicate_scan") with a cluster of two of Rival's contacts.
+    from funia.customers import dedupe
+
+    for _twice in range(2):
+        factories.contact(outsider, first_name="Rivaldupe", last_name="Twinova")
+    scan = dedupe.duplicate_scan_start(by=outsider, record_type="contact")
+    dedupe.duplicate_scan_run(tenant_id=outsider.tenant.pk, scan_id=scan.pk)
+    other_org_records.ids["duplicate_scan"] = scan.pk
+    other_org_records.ids["duplicate_cluster"] = scan.clusters.get().pk
+    other_org_records.markers.append("Rivaldupe")
+    # A finished import ("import") of Rival's, with a row error.
+    from tests.imports.helpers import finished_import
+
+    other_org_records.ids["import"] = finished_import(
+        outsider, tmp_path, name="rival-secret-import.csv"
+    ).pk
+    other_org_records.markers += ["rival-secret-import", "rival.import@example.com"]
+    return other_org_records
 
 
 @pytest.fixture(params=["admin-token", "admin-session"])

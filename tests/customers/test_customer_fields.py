@@ -140,3 +140,32 @@ def test_a_contact_linked_to_further_accounts_shows_them_with_roles(admin, api_a
     assert created["accounts"] == [{"account": board.pk, "role": "board member"}]
     page = web_as(admin).get(f"/contacts/{created['id']}/").content.decode()
     assert "Board Ltd" in page and "board member" in page
+
+
+def test_a_duplicate_the_user_may_not_see_is_counted_but_not_named(org, api_as):
+    rep_one = factories.member(org, "sales_rep")
+    rep_two = factories.member(org, "sales_rep")
+    factories.contact(rep_one, first_name="Secret", last_name="Client", emails=["s@client.bg"])
+
+    response = api_as(rep_two).call(
+        "post", "/contacts", {"last_name": "Other", "emails": ["s@client.bg"]}
+    )
+
+    assert response.status_code == 409
+    candidate = response.json()["candidates"][0]
+    assert candidate["id"] is None and candidate["name"] is None
+    assert "Secret" not in response.content.decode()
+
+
+def test_a_merged_record_cannot_be_restored_from_the_trash(admin, api_as):
+    from funia.customers import merge
+
+    survivor = factories.contact(admin, last_name="Keep")
+    merged = factories.contact(admin, last_name="Gone")
+    merge.contact_merge(by=admin, survivor=survivor, merged=[merged], fields={})
+
+    response = api_as(admin).call("post", f"/contacts/{merged.pk}/restore")
+
+    assert response.status_code == 422
+    merged.refresh_from_db()
+    assert merged.deleted_at is not None

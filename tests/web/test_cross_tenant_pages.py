@@ -11,7 +11,12 @@ from django.urls import URLResolver, get_resolver, reverse
 from tests import factories
 
 # URL keyword -> kind of Rival's record whose id is substituted; "pk" depends on the page.
-RECORD_OF_KWARG = {"team_id": "team", "user_id": "user", "token_id": "token"}
+RECORD_OF_KWARG = {
+    "team_id": "team",
+    "user_id": "user",
+    "token_id": "token",
+    "import_id": "import",
+}
 RECORD_OF_PK_PAGE = {  # by url-name prefix ("custom_field_detail" -> "custom_field")
     "account": "account",
     "contact": "contact",
@@ -71,6 +76,18 @@ def url_for(name: str, records, state: str) -> str:
         suffix = "_deleted" if state == "trashed" else ""
         kwargs[kwarg] = records.ids[kind + suffix] if records else NONEXISTENT_ID
     return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture
+def other_org_records(other_org_records, outsider, tmp_path):
+    """The shared fixture's records, plus a finished import of Rival's ("import")."""
+    from tests.imports.helpers import finished_import
+
+    other_org_records.ids["import"] = finished_import(
+        outsider, tmp_path, name="rival-secret-import.csv"
+    ).pk
+    other_org_records.markers += ["rival-secret-import", "rival.import@example.com"]
+    return other_org_records
 
 
 @pytest.fixture
@@ -137,7 +154,14 @@ def test_no_page_shows_records_of_another_organisation(
         reverse(name), variant.get("query", {}), headers=variant.get("headers")
     )
     assert response.status_code < 500
-    assert not other_org_records.leaked_markers(response.content.decode())
+    assert not other_org_records.leaked_markers(text_of(response))
+
+
+def text_of(response) -> str:
+    """The body of a page, also of a streamed download (exports)."""
+    if response.streaming:
+        return b"".join(response.streaming_content).decode("utf-8", errors="replace")
+    return response.content.decode()
 
 
 def test_the_list_pages_show_acmes_own_records(acme_admin_browser, admin, other_org_records):

@@ -91,7 +91,15 @@ problems.install(api)
 # Every module's router (`<module>.router`), in the order of the API docs.
 ROUTERS = [
     "funia.core.api",
+    # Before the customers router: its /contacts/{contact_id} would capture /contacts/merge.
+    "funia.customers.merge_api",
+    # Before the customers router: its /contacts/{contact_id} would capture /contacts/export.
+    "funia.customers.export_api",
     "funia.customers.api",
+    "funia.customers.duplicates_api",
+    "funia.customers.card_api",
+    "funia.search.api",
+    "funia.imports.api",
 ]
 
 

@@ -48,6 +48,19 @@ def _django_errors(exc: DjangoValidationError) -> list[dict]:
     return [{"field": "__all__", "message": message} for message in exc.messages]
 
 
+def _visible_keys(actor, records) -> set[tuple[type, int]]:
+    from funia.core.visibility import visible_records
+
+    keys = set()
+    for model in {type(r) for r in records}:
+        ids = [r.pk for r in records if type(r) is model]
+        keys |= {
+            (model, pk)
+            for pk in visible_records(model, actor).filter(pk__in=ids).values_list("pk", flat=True)
+        }
+    return keys
+
+
 def install(api) -> None:
     """Register the problem+json handlers on the Ninja API object."""
 
@@ -95,8 +108,12 @@ def install(api) -> None:
 
     @api.exception_handler(DuplicatesFound)
     def on_duplicates(request, exc):
+        # Records the user may not see are counted, never named (as on the pages).
+        visible = _visible_keys(request.auth, [c.record for c in exc.candidates])
         candidates = [
             {"id": c.record.pk, "name": str(c.record), "score": c.score, "reasons": c.reasons}
+            if (type(c.record), c.record.pk) in visible
+            else {"id": None, "name": None, "score": c.score, "reasons": c.reasons}
             for c in exc.candidates
         ]
         return problem(

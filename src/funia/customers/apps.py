@@ -12,6 +12,7 @@ class CustomersConfig(AppConfig):
 
         register(NavEntry(_("Accounts"), "account_list", "building", order=10))
         register(NavEntry(_("Contacts"), "contact_list", "person", order=20))
+        register(NavEntry(_("Duplicates"), "duplicate_list", "copy", order=30))
         register(
             NavEntry(_("Custom fields"), "custom_field_list", "fields", admin_only=True, order=930)
         )

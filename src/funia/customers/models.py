@@ -1,12 +1,15 @@
 """The customer master: accounts (companies) and contacts (people) with their emails,
 phones, addresses, tags, consent and tenant-defined custom fields."""
 
+import datetime
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from funia.core.tenancy import TenantModel, TenantScoped
+from funia.core.tenancy import TenantManager, TenantModel, TenantQuerySet, TenantScoped
 
 
 class CustomerRecord(TenantModel):
@@ -31,6 +34,11 @@ class CustomerRecord(TenantModel):
     # Folded, transliterated name for duplicate blocking and search (kept by the services).
     name_key = models.CharField(max_length=200, blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
+    # Blocking keys of the duplicate check (customers/dedupe.py), kept by the services: the
+    # phonetic name (nicknames and spelling variants resolved) and two typo-tolerant keys.
+    phonetic_key = models.CharField(max_length=200, blank=True, editable=False)
+    fuzzy_key_a = models.CharField(max_length=100, blank=True, editable=False)
+    fuzzy_key_b = models.CharField(max_length=100, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -40,7 +48,14 @@ class CustomerRecord(TenantModel):
         related_name="+",
     )
 
-    audit_exclude = (*TenantModel.audit_exclude, "name_key", "search_text")
+    audit_exclude = (
+        *TenantModel.audit_exclude,
+        "name_key",
+        "search_text",
+        "phonetic_key",
+        "fuzzy_key_a",
+        "fuzzy_key_b",
+    )
 
     class Meta:
         abstract = True
@@ -97,6 +112,9 @@ class Account(CustomerRecord):
             models.Index(fields=["tenant", "owner"]),
             models.Index(fields=["tenant", "domain"]),
             models.Index(fields=["tenant", "name_key"]),
+            models.Index(fields=["tenant", "phonetic_key"]),
+            models.Index(fields=["tenant", "fuzzy_key_a"]),
+            models.Index(fields=["tenant", "fuzzy_key_b"]),
         ]
 
     def __str__(self) -> str:
@@ -138,6 +156,9 @@ class Contact(CustomerRecord):
             models.Index(fields=["tenant", "owner"]),
             models.Index(fields=["tenant", "account"]),
             models.Index(fields=["tenant", "name_key"]),
+            models.Index(fields=["tenant", "phonetic_key"]),
+            models.Index(fields=["tenant", "fuzzy_key_a"]),
+            models.Index(fields=["tenant", "fuzzy_key_b"]),
         ]
 
     def __str__(self) -> str:
@@ -278,3 +299,173 @@ class CustomField(TenantModel):
 
     def __str__(self) -> str:
         return self.label
+
+
+# -- merges (customers/merge.py) ----------------------------------------------------------
+
+
+class MergeQuerySet(TenantQuerySet):
+    def pending(self):
+        """Merges not undone yet (whether the undo window is still open: `can_undo`)."""
+        return self.filter(undone_at__isnull=True).select_related("tenant").order_by("-id")
+
+
+class Merge(TenantScoped):
+    """Records merged into a survivor, with what undo needs: field values before and after,
+    and (in `moves`) every related row that changed hands."""
+
+    class Type(models.TextChoices):
+        CONTACT = "contact", _("Contact")
+        ACCOUNT = "account", _("Account")
+
+    type = models.CharField(_("record type"), max_length=10, choices=Type.choices)
+    survivor_contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="merges"
+    )
+    survivor_account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="merges"
+    )
+    merged_ids = models.JSONField(default=list)
+    # {field: id of the record its value was taken from}, defaults included.
+    fields = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    # Field values by attribute name: the survivor's before the merge, the values the merge
+    # gave it, and each merged record's ({id: values}), so undo restores them exactly.
+    survivor_before = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    survivor_after = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    merged_before = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = TenantManager.from_queryset(MergeQuerySet)()
+
+    class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+        indexes = [models.Index(fields=["tenant", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} merge #{self.pk}"
+
+    @property
+    def survivor_id(self) -> int:
+        return self.survivor_contact_id or self.survivor_account_id
+
+    @property
+    def survivor(self):
+        return self.survivor_contact if self.type == self.Type.CONTACT else self.survivor_account
+
+    @property
+    def undo_until(self):
+        return self.created_at + datetime.timedelta(days=self.tenant.merge_undo_days)
+
+    @property
+    def can_undo(self) -> bool:
+        return self.undone_at is None and timezone.now() <= self.undo_until
+
+
+class MergeMove(TenantScoped):
+    """One related row a merge moved to the survivor, or dropped as a duplicate of one the
+    survivor had; undo puts it back (or recreates it) on the record it came from."""
+
+    merge = models.ForeignKey(Merge, on_delete=models.CASCADE, related_name="moves")
+    model = models.CharField(max_length=100)  # label, e.g. "customers.contactpoint"
+    row_pk = models.CharField(max_length=64)
+    field = models.CharField(max_length=100)  # the foreign key that pointed at `from_id`
+    from_id = models.BigIntegerField()
+    # Other columns the move changed, {attname: old value} (e.g. a position in a list).
+    old_values = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    # The whole row before the merge, for rows checked one by one for duplicates: a dropped
+    # row is recreated from it, and a moved row that was rewritten since (lists are replaced
+    # on update) is found again on the survivor by its duplicate key.
+    row = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    dropped = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "merge"])]
+
+
+# -- duplicate scans (customers/dedupe.py) -------------------------------------------------
+
+
+class DuplicateScan(TenantScoped):
+    """One scan of an organisation's contacts or accounts for duplicates, with its progress."""
+
+    class Type(models.TextChoices):
+        CONTACT = "contact", _("Contacts")
+        ACCOUNT = "account", _("Accounts")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    type = models.CharField(_("record type"), max_length=10, choices=Type.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    # Records read so far of all to read (the progress bar); matching follows the reading.
+    processed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    cluster_count = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Touched by every progress step: a scan that stops being touched was abandoned.
+    updated_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("duplicate scan")
+        verbose_name_plural = _("duplicate scans")
+        indexes = [models.Index(fields=["tenant", "type", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} scan #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def progress(self) -> int:
+        """Percent of the records read (100 once done)."""
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, self.processed * 100 // self.total) if self.total else 0
+
+
+class DuplicateCluster(TenantScoped):
+    """Records a scan found to be one customer: the confidence and the evidence."""
+
+    scan = models.ForeignKey(DuplicateScan, on_delete=models.CASCADE, related_name="clusters")
+    type = models.CharField(max_length=10, choices=DuplicateScan.Type.choices)
+    # The weakest link of the strongest chain holding the records together (0-100).
+    score = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(default=list)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "scan", "score"])]
+
+
+class DuplicateClusterMember(TenantScoped):
+    cluster = models.ForeignKey(DuplicateCluster, on_delete=models.CASCADE, related_name="members")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "cluster"])]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,9 +215,11 @@ def _prepare(by: Actor, entity: str, data: dict, current=None) -> Prepared:
     if entity == "contact":
         name_text = f"{final('first_name')} {final('last_name')}"
         data["name_key"] = person_name_key(final("first_name"), final("last_name"))
+        data.update(dedupe.contact_keys(final("first_name"), final("last_name")))
     else:
         name_text = f"{final('name')} {final('domain')}"
         data["name_key"] = company_name_key(final("name"))
+        data.update(dedupe.account_keys(final("name")))
     data["search_text"] = " ".join(
         [
             fold(name_text),
@@ -342,7 +345,10 @@ def _write_related(record, prepared: Prepared) -> None:
 
 def tags_get_or_create(*, tenant_id: int, names: list[str]) -> list[Tag]:
     """The tenant's tags with these names (case-insensitive), creating the missing ones."""
-    existing = {t.name.lower(): t for t in Tag.objects.for_tenant(tenant_id).filter(name__in=names)}
+    wanted = Q()
+    for name in names:
+        wanted |= Q(name__iexact=name)
+    existing = {t.name.lower(): t for t in Tag.objects.for_tenant(tenant_id).filter(wanted)}
     missing = [n for n in names if n.lower() not in existing]
     for name in missing:
         existing[name.lower()] = Tag.objects.for_tenant(tenant_id).get_or_create(
@@ -434,6 +440,13 @@ def _check_parent_cycle(account: Account, parent_id: int | None) -> None:
         )
 
 
+def _refuse_merged(record) -> None:
+    if record.merged_into_id is not None:
+        raise ValidationError(
+            _("This record was merged into another; undo the merge to bring it back.")
+        )
+
+
 def account_delete(*, by: Actor, account: Account, if_match: str | None = None) -> Account:
     require_change(by, account)
     return record_soft_delete(obj=account, by=by, if_match=if_match)
@@ -441,6 +454,7 @@ def account_delete(*, by: Actor, account: Account, if_match: str | None = None) 
 
 def account_restore(*, by: Actor, account: Account, if_match: str | None = None) -> Account:
     require_change(by, account)
+    _refuse_merged(account)
     return record_restore(obj=account, by=by, if_match=if_match)
 
 
@@ -467,4 +481,5 @@ def contact_delete(*, by: Actor, contact: Contact, if_match: str | None = None) 
 
 def contact_restore(*, by: Actor, contact: Contact, if_match: str | None = None) -> Contact:
     require_change(by, contact)
+    _refuse_merged(contact)
     return record_restore(obj=contact, by=by, if_match=if_match)

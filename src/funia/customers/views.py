@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from funia.customers import custom_fields, selectors, services
+from funia.customers.card import card_context
 from funia.customers.custom_fields import definitions
 from funia.customers.filters import AccountFilter, ContactFilter, CustomFieldFilter
 from funia.customers.forms import AccountForm, ContactForm, CustomFieldForm
@@ -17,14 +18,18 @@ def _custom_values(actor, record, entity: str) -> list[tuple[str, object]]:
 
 
 def _account_context(*, actor, record):
+    # The card (customers/card.py) brings the contacts, every module's sections, the timeline.
     return {
-        "contacts": selectors.account_contacts(actor=actor, account=record),
         "custom_values": _custom_values(actor, record, "account"),
+        **card_context(actor=actor, record=record),
     }
 
 
 def _contact_context(*, actor, record):
-    return {"custom_values": _custom_values(actor, record, "contact")}
+    return {
+        "custom_values": _custom_values(actor, record, "contact"),
+        **card_context(actor=actor, record=record),
+    }
 
 
 accounts = RecordPages(

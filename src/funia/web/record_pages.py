@@ -13,12 +13,15 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError as SchemaError
 
+from funia.core.errors import DuplicatesFound
 from funia.core.records import StaleVersion
 from funia.core.selectors import audit_trail, membership_list, saved_views_for
+from funia.core.visibility import visible_records
 from funia.web.decorators import member_required
 from funia.web.forms import add_service_errors
 from funia.web.htmx import render_page_or_fragment
@@ -102,17 +105,30 @@ class RecordPages:
             form = self.form_class(
                 request.POST or None, instance=record, actor=request.actor, initial=initial
             )
+            duplicates = None
             if request.method == "POST" and form.is_valid():
+                # "Save anyway" under the duplicate candidates posts on_duplicate=create.
+                options = {"on_duplicate": "create"} if "on_duplicate" in request.POST else {}
                 try:
                     if record:
                         record = self.update(
                             by=request.actor,
                             fields=form.service_fields(),
                             if_match=request.POST.get("etag") or None,
+                            **options,
                             **{self.name: record},
                         )
                     else:
-                        record = self.create(by=request.actor, **form.service_fields())
+                        record = self.create(by=request.actor, **options, **form.service_fields())
+                except DuplicatesFound as exc:
+                    duplicates = self._candidates(request.actor, exc.candidates)
+                    form.add_error(
+                        None,
+                        _(
+                            "This may duplicate a record that exists: check the possible "
+                            "duplicates below the form, or save anyway."
+                        ),
+                    )
                 except ValidationError as exc:
                     add_service_errors(form, exc)
                 except StaleVersion:
@@ -126,9 +142,34 @@ class RecordPages:
                 else:
                     messages.success(request, _("Saved."))
                     return redirect(f"{self.name}_detail", pk=record.pk)
-            return render(request, self.template("form"), {"form": form, "record": record})
+            context = {"form": form, "record": record, "duplicates": duplicates}
+            return render(request, self.template("form"), context)
 
         return view
+
+    def _candidates(self, actor, candidates: list) -> list[dict]:
+        """Possible duplicates for the form: named and linked when the actor may see them,
+        else only their score and reasons (their name is not the actor's to read)."""
+        if not candidates:
+            return []
+        pks = [c.record.pk for c in candidates]
+        visible = set(
+            visible_records(type(candidates[0].record), actor)
+            .filter(pk__in=pks)
+            .values_list("pk", flat=True)
+        )
+        shown = []
+        for c in candidates:
+            seen = c.record.pk in visible
+            shown.append(
+                {
+                    "record": c.record if seen else None,
+                    "url": reverse(f"{self.name}_detail", args=[c.record.pk]) if seen else None,
+                    "score": c.score,
+                    "reasons": getattr(c, "reason_labels", c.reasons),
+                }
+            )
+        return shown
 
     def delete_view(self):
         @require_POST
@@ -146,8 +187,12 @@ class RecordPages:
         @member_required
         def view(request, pk: int):
             record = self._get(request, pk, with_deleted=True)
-            self.restore(by=request.actor, **{self.name: record})
-            messages.success(request, _("Restored."))
+            try:
+                self.restore(by=request.actor, **{self.name: record})
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Restored."))
             return redirect(f"{self.name}_detail", pk=record.pk)
 
         return view

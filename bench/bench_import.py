@@ -1,0 +1,214 @@
+"""Import of a contacts CSV (normalisation, duplicate check, audit) against a plain bulk insert.
+
+Writes a CSV of N contacts (default 100,000; names, a unique email and mobile each, one of
+2,000 companies, a city, tags; 1% repeat an earlier row's email), then measures in the same
+run:
+
+- baseline: `bulk_create` of the same rows as contacts and contact points, values as they
+  are in the file (no normalisation, no duplicate check, no audit), in chunks of 1,000;
+- import: `funia.imports.engine.process_import` (what the job and `funia import` run), with
+  the duplicate policy `skip`.
+
+Prints rows per second, the ratio to the baseline and the peak memory of the process
+(getrusage maxrss). SQLite in a temporary directory by default; PostgreSQL when
+FUNIA_DATABASE_URL is set (use a database created for the run and dropped afterwards).
+Run: .venv/bin/python bench/bench_import.py [--rows N]
+"""
+
+import argparse
+import csv
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--rows", type=int, default=100_000)
+parser.add_argument("--target", type=float, default=5000, help="rows/s the import must reach")
+args = parser.parse_args()
+
+workdir = Path(tempfile.mkdtemp(prefix="funia-bench-import-"))
+os.environ["FUNIA_VAR_DIR"] = str(workdir)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "funia.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from funia.core import services as core_services  # noqa: E402
+from funia.core.actor import Actor  # noqa: E402
+from funia.core.models import Membership  # noqa: E402
+from funia.customers.models import Contact, ContactPoint  # noqa: E402
+from funia.imports import engine, services  # noqa: E402
+
+FIRST = [
+    "Ivan",
+    "Maria",
+    "Georgi",
+    "Elena",
+    "Petar",
+    "Anna",
+    "Nikolay",
+    "Desislava",
+    "Иван",
+    "Мария",
+    "Георги",
+    "Елена",
+    "John",
+    "Jane",
+    "Stefan",
+    "Vesela",
+]
+LAST = [
+    "Petrov",
+    "Ivanova",
+    "Georgiev",
+    "Dimitrova",
+    "Kolev",
+    "Stoyanova",
+    "Петров",
+    "Иванова",
+    "Smith",
+    "Angelov",
+    "Todorova",
+    "Hristova",
+    "Nikolov",
+]
+CITIES = ["София", "Пловдив", "Варна", "Бургас", "Русе", "Sofia", "Plovdiv"]
+TAGS = ["", "vip", "partner", "vip, newsletter", ""]
+HEADERS = [
+    "First Name",
+    "Last Name",
+    "Email",
+    "Mobile Phone",
+    "Account Name",
+    "City",
+    "Country",
+    "Tags",
+]
+
+
+def write_csv(path: Path, rows: int) -> None:
+    rng = random.Random(42)
+    companies = [f"Company {n} OOD" for n in range(2000)]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        for n in range(rows):
+            email_n = rng.randrange(n) if n > 100 and rng.random() < 0.01 else n
+            writer.writerow(
+                [
+                    rng.choice(FIRST),
+                    rng.choice(LAST),
+                    f"person.{email_n}@example.com",
+                    f"+359 88{n // 1_000_000 % 10} {n % 1_000_000:06d}",
+                    rng.choice(companies),
+                    rng.choice(CITIES),
+                    "BG",
+                    rng.choice(TAGS),
+                ]
+            )
+
+
+def setup_actor(slug: str) -> Actor:
+    org, admin = core_services.organization_create(
+        slug=slug, name=slug.title(), admin_email=f"admin@{slug}.example", admin_password=None
+    )
+    return Actor.from_membership(Membership.objects.for_tenant(org).get(user=admin))
+
+
+def baseline(actor: Actor, path: Path) -> tuple[float, float]:
+    """Plain bulk_create of the rows as they are: no normalisation, no checks, no audit."""
+    start, cpu = time.perf_counter(), time.process_time()
+    tenant_id = actor.tenant.pk
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        while chunk := [row for _n, row in zip(range(1000), reader, strict=False)]:
+            with transaction.atomic():
+                contacts = Contact.objects.bulk_create(
+                    [
+                        Contact(tenant_id=tenant_id, first_name=r[0], last_name=r[1], owner=None)
+                        for r in chunk
+                    ]
+                )
+                points = []
+                for contact, row in zip(contacts, chunk, strict=True):
+                    points.append(
+                        ContactPoint(
+                            tenant_id=tenant_id, contact=contact, kind="email", value=row[2]
+                        )
+                    )
+                    points.append(
+                        ContactPoint(
+                            tenant_id=tenant_id, contact=contact, kind="phone", value=row[3]
+                        )
+                    )
+                ContactPoint.objects.bulk_create(points)
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def run_import(actor: Actor, path: Path):
+    upload = SimpleUploadedFile("contacts.csv", path.read_bytes())
+    job = services.import_create(by=actor, target="contacts", uploaded=upload)
+    del upload
+    start, cpu = time.perf_counter(), time.process_time()
+    helper_cpu = _children_cpu()
+    job = engine.process_import(job)
+    helper_cpu = _children_cpu() - helper_cpu
+    return job, time.perf_counter() - start, time.process_time() - cpu, helper_cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> int:
+    load = os.getloadavg()[0]
+    call_command("migrate", verbosity=0)
+    path = workdir / "contacts.csv"
+    write_csv(path, args.rows)
+    vendor = connection.vendor
+    base_seconds, base_cpu = baseline(setup_actor("baseline"), path)
+    job, import_seconds, import_cpu, helper_cpu = run_import(setup_actor("bench"), path)
+    assert job.status == "done", (job.status, job.message)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    helper_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    import_rate = args.rows / import_seconds
+    print(f"database: {vendor}; rows: {args.rows:,}; file: {path.stat().st_size / 1e6:.1f} MB")
+    print(f"load average before the run: {load:.2f} on {os.cpu_count()} cores")
+    print(
+        f"{'step':<48} {'seconds':>8} {'rows/s':>9} {'x baseline':>11} "
+        f"{'CPU s':>7} {'rows/CPU s':>11}"
+    )
+    for label, seconds, cpu in (
+        ("baseline: bulk_create as is (no checks, no audit)", base_seconds, base_cpu),
+        ("import: normalise, dedupe, audit, bulk write", import_seconds, import_cpu),
+    ):
+        print(
+            f"{label:<48} {seconds:>8.1f} {args.rows / seconds:>9,.0f} "
+            f"{base_seconds / seconds:>11.2f} {cpu:>7.1f} {args.rows / cpu:>11,.0f}"
+        )
+    print(
+        f"the import's helper process (validation, one chunk ahead): {helper_cpu:.1f} CPU s, "
+        f"peak memory {helper_peak_mb:.0f} MB"
+    )
+    print(
+        f"created {job.created:,}, updated {job.updated:,}, skipped {job.skipped:,}, "
+        f"failed {job.failed:,}; peak memory (maxrss) {peak_mb:.0f} MB"
+    )
+    ok = import_rate >= args.target and max(peak_mb, helper_peak_mb) < 500
+    print(f"target {args.target:,.0f} rows/s and < 500 MB: {'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Import targets of the customer master: contacts and accounts."""

@@ -1,0 +1,294 @@
+"""Running an import: the file in chunks, each chunk's records and progress in one transaction.
+
+`process_import` is what the background job (and `funia import`) runs. It is idempotent and
+resumable: each chunk's records, row errors and the job's `processed` offset are committed
+together, so a job killed at any point continues from the last committed chunk and never
+writes a row twice. A job that is already finished returns at once.
+"""
+
+import contextlib
+import itertools
+import multiprocessing
+import os
+import queue as queue_module
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from funia.core.actor import Actor
+from funia.core.models import Membership
+from funia.core.visibility import require_writer
+from funia.imports import parsers, registry
+from funia.imports.models import ImportJob, ImportRowError
+from funia.imports.registry import ImportTarget, RowOutcome
+
+CHUNK_SIZE = 1000
+# Imports of at least this many rows validate the next chunk in a helper process while the
+# current one is written (settings.IMPORT_HELPER_PROCESS = False turns it off).
+HELPER_FROM_ROWS = 5 * CHUNK_SIZE
+COUNTERS = {"create": "created", "update": "updated", "skip": "skipped", "fail": "failed"}
+
+
+class ImportStopped(Exception):
+    """The job cannot run (its user left the organisation, its file is gone, ...)."""
+
+
+@dataclass
+class ImportRun:
+    """What a target's processor needs to know about the run."""
+
+    job: ImportJob
+    actor: Actor
+    target: ImportTarget
+    columns: list[tuple[int, str, str]]  # (cell index, header, field key) of mapped columns
+    preview: bool = False
+    deferred: list[dict] = field(default_factory=list)
+
+    @property
+    def dry_run(self) -> bool:
+        return self.preview or self.job.dry_run
+
+    @property
+    def on_duplicate(self) -> str:
+        return self.job.on_duplicate
+
+    def defer(self, item: dict) -> None:
+        """Keep something for the end of the run (saved with the current chunk)."""
+        self.deferred.append(item)
+
+
+def mapped_columns(job: ImportJob) -> list[tuple[int, str, str]]:
+    return [
+        (index, header, job.mapping[header])
+        for index, header in enumerate(job.headers)
+        if job.mapping.get(header)
+    ]
+
+
+def actor_of(job: ImportJob) -> Actor:
+    """The user who started the import, with their current role in the organisation."""
+    membership = (
+        Membership.objects.for_tenant(job.tenant_id)
+        .filter(user_id=job.owner_id, is_active=True)
+        .select_related("tenant", "user")
+        .first()
+    )
+    if membership is None:
+        raise ImportStopped(_("The user who started the import is no longer a member."))
+    token = job.token if job.token_id and job.token.revoked_at is None else None
+    return Actor.from_membership(membership, token=token)
+
+
+def new_run(job: ImportJob, *, preview: bool = False) -> ImportRun:
+    actor = actor_of(job)
+    require_writer(actor)
+    target = registry.get(job.target)
+    if target is None:
+        raise ImportStopped(_("Unknown import type “%(type)s”.") % {"type": job.target})
+    return ImportRun(job, actor, target, mapped_columns(job), preview, list(job.deferred))
+
+
+def table_info(job: ImportJob) -> parsers.TableInfo:
+    return parsers.TableInfo(job.file_format, job.headers, job.encoding, job.delimiter)
+
+
+def open_file(job: ImportJob):
+    if not default_storage.exists(job.stored_path):
+        raise ImportStopped(_("The uploaded file is no longer there."))
+    return default_storage.open(job.stored_path, "rb")
+
+
+def _batches(items, size: int):
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _locked(job: ImportJob) -> ImportJob:
+    return ImportJob.objects.for_tenant(job.tenant_id).select_for_update().get(pk=job.pk)
+
+
+def _record(job: ImportJob, outcomes: list[RowOutcome]) -> None:
+    """Add the outcomes to the job's counters and its row errors (caller's transaction)."""
+    errors = []
+    for outcome in outcomes:
+        if outcome.action in COUNTERS:
+            name = COUNTERS[outcome.action]
+            setattr(job, name, getattr(job, name) + 1)
+        errors.extend(
+            ImportRowError(
+                tenant_id=job.tenant_id,
+                job=job,
+                row=outcome.number,
+                column=column[:255],
+                value=value,
+                message=message,
+            )
+            for column, value, message in outcome.errors
+        )
+    ImportRowError.objects.bulk_create(errors)
+
+
+def _start(job: ImportJob) -> ImportJob:
+    with transaction.atomic():
+        job = _locked(job)
+        if job.is_finished or job.status == ImportJob.Status.DRAFT:
+            return job
+        if job.dry_run and job.processed:
+            # A dry run keeps its memory of earlier rows only in the process: start over.
+            ImportRowError.objects.for_tenant(job.tenant_id).filter(job=job).delete()
+            job.processed = job.created = job.updated = job.skipped = job.failed = 0
+            job.deferred = []
+        job.status = ImportJob.Status.RUNNING
+        job.started_at = job.started_at or timezone.now()
+        job.attempts += 1
+        job.updated_at = timezone.now()
+        job.save()
+    return job
+
+
+def _no_queries(*args):
+    raise RuntimeError("The import's helper process must not query the database.")
+
+
+def _use_helper(job: ImportJob) -> bool:
+    return (
+        getattr(settings, "IMPORT_HELPER_PROCESS", True)
+        and (os.cpu_count() or 1) > 1
+        and (job.total or 0) - job.processed >= HELPER_FROM_ROWS
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def _chunks_here(processor, job: ImportJob, offset: int) -> Iterator[tuple[int, list]]:
+    """(row count, prepared rows) per chunk, read and validated in this process."""
+    with (
+        open_file(job) as binary,
+        contextlib.closing(parsers.rows(binary, table_info(job))) as rows,
+    ):
+        for chunk in _batches(itertools.islice(rows, offset, None), CHUNK_SIZE):
+            yield len(chunk), processor.prepare_rows(chunk)
+
+
+def _helper_main(processor, job: ImportJob, offset: int, queue) -> None:
+    """In the forked helper: read the file, validate each chunk, hand it over packed."""
+    # Forked from a worker that may have its own SIGTERM/SIGINT handlers: the helper ends
+    # on SIGTERM and leaves Ctrl-C to the parent.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with connections["default"].execute_wrapper(_no_queries):
+            for count, items in _chunks_here(processor, job, offset):
+                queue.put(("chunk", count, processor.pack(items)))
+        queue.put(("end",))
+    except BaseException as exc:  # handed to the parent, which raises it
+        queue.put(("error", exc if isinstance(exc, parsers.FileProblem) else repr(exc)))
+
+
+def _chunks_from_helper(processor, job: ImportJob, offset: int) -> Iterator[tuple[int, list]]:
+    """As _chunks_here, with the reading and validating done in a forked helper process.
+
+    The helper keeps up to two chunks ready while this process writes; it inherits this
+    process's database connections but never uses them (`_no_queries`) and ends without
+    touching them (os._exit, SIGTERM).
+    """
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=2)
+    helper = context.Process(target=_helper_main, args=(processor, job, offset, queue), daemon=True)
+    helper.start()
+    try:
+        while True:
+            try:
+                message = queue.get(timeout=5)
+            except queue_module.Empty:
+                if not helper.is_alive():
+                    raise ImportStopped(
+                        _("The import's helper process ended unexpectedly.")
+                    ) from None
+                continue
+            if message[0] == "end":
+                return
+            if message[0] == "error":
+                problem = message[1]
+                raise problem if isinstance(problem, Exception) else RuntimeError(problem)
+            yield message[1], processor.unpack(message[2])
+    finally:
+        helper.terminate()
+        helper.join()
+        queue.close()
+
+
+def process_import(
+    job: ImportJob,
+    *,
+    max_chunks: int | None = None,
+    on_progress: Callable[[ImportJob], None] | None = None,
+) -> ImportJob:
+    """Run (or continue) an import; returns the job as it stands afterwards."""
+    job = _start(job)
+    if job.status != ImportJob.Status.RUNNING:
+        return job
+    run = new_run(job)
+    processor = run.target.processor(run)
+    if job.total is None:
+        with open_file(job) as binary:
+            job.total = parsers.count_rows(binary, table_info(job))
+        ImportJob.objects.for_tenant(job.tenant_id).filter(pk=job.pk).update(total=job.total)
+    source = _chunks_from_helper if _use_helper(job) else _chunks_here
+    with contextlib.closing(source(processor, job, job.processed)) as chunks:
+        for number, (count, prepared) in enumerate(chunks, start=1):
+            with transaction.atomic():
+                current = _locked(job)
+                if current.processed != job.processed or current.status != job.status:
+                    return current  # another worker took over this job
+                job = current
+                _record(job, processor.process_prepared(prepared))
+                job.processed += count
+                job.deferred = run.deferred
+                job.updated_at = timezone.now()
+                job.save()
+            if on_progress:
+                on_progress(job)
+            if max_chunks and number >= max_chunks:
+                return job
+    with transaction.atomic():
+        job = _locked(job)
+        if job.status != ImportJob.Status.RUNNING:
+            return job
+        _record(job, processor.finish(list(job.deferred)))
+        job.status = ImportJob.Status.DONE
+        job.finished_at = job.updated_at = timezone.now()
+        job.deferred = []
+        job.save()
+    if on_progress:
+        on_progress(job)
+    return job
+
+
+def mark_failed(job: ImportJob, message: str) -> ImportJob:
+    with transaction.atomic():
+        job = _locked(job)
+        if job.status != ImportJob.Status.DONE:
+            job.status = ImportJob.Status.FAILED
+            job.message = message[:2000]
+            job.finished_at = job.updated_at = timezone.now()
+            job.save()
+    return job
+
+
+def preview(job: ImportJob, limit: int = 20) -> list[tuple[parsers.Row, RowOutcome]]:
+    """The first rows with what the import would do to each (nothing is written)."""
+    run = new_run(job, preview=True)
+    processor = run.target.processor(run)
+    with open_file(job) as binary:
+        rows = list(itertools.islice(parsers.rows(binary, table_info(job)), limit))
+    with transaction.atomic():
+        outcomes = processor.process(rows)
+        transaction.set_rollback(True)
+    return list(zip(rows, outcomes, strict=True))

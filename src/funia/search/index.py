@@ -1,0 +1,74 @@
+"""Search documents: one index table per searchable model, kept in sync by triggers.
+
+An `IndexSpec` describes a model's search document in SQL: an expression over the row
+(alias `r`) and optional joins, e.g. a contact's own search text plus its account's.
+The database backend (`backends.py`) turns it into an FTS5 table (SQLite) or a table with
+a pg_trgm GIN index (PostgreSQL) and into triggers on the model's table and on the tables
+the document depends on, so every write path (services, bulk imports, merges, raw SQL)
+keeps the index current without a hook in Python.
+
+The index is reconciled after every `migrate` (`ensure_search_indexes`, on `post_migrate`):
+created when missing; rebuilt when its definition changed or when a table rebuild dropped
+its triggers (SQLite's ALTER TABLE emulation does that). Trigger names carry a signature
+of the definition, so a changed definition is noticed without a bookkeeping table.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+# Bump when the generated DDL changes in a way the signature of a spec would not show.
+DDL_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """Rows of another table that are part of the document (a contact's account's name).
+
+    `rows` selects the documents to rebuild when a watched column of `table` changes:
+    a condition on `r` (the searchable row) and `{changed}` (the changed row of `table`).
+    """
+
+    table: str
+    watch: tuple[str, ...]
+    rows: str
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str  # "contact": the index table is search_doc_contact
+    table: str  # the model's table, e.g. "customers_contact"
+    document: str  # SQL text expression over `r` (and the joins' aliases)
+    watch: tuple[str, ...]  # columns of `table` whose change rebuilds the row's document
+    joins: str = ""  # e.g. "LEFT JOIN customers_account a ON a.id = r.account_id"
+    live: str = "r.deleted_at IS NULL"  # rows that are searchable at all
+    dependencies: tuple[Dependency, ...] = ()
+
+    @property
+    def doc_table(self) -> str:
+        return f"search_doc_{self.name}"
+
+    @property
+    def signature(self) -> str:
+        return hashlib.sha256(f"{DDL_VERSION}:{self!r}".encode()).hexdigest()[:10]
+
+    @property
+    def trigger_prefix(self) -> str:
+        """Every trigger (and function) of this index starts with it."""
+        return f"{self.doc_table}__"
+
+    def trigger_name(self, role: str) -> str:
+        return f"{self.trigger_prefix}{self.signature}_{role}"
+
+
+def ensure_search_indexes(*, using: str = DEFAULT_DB_ALIAS, verbosity: int = 1, **kwargs) -> None:
+    """Create or repair the index of every registered searchable (post_migrate handler)."""
+    from funia.search.backends import backend_for
+    from funia.search.registry import searchables
+
+    backend = backend_for(connections[using])
+    for searchable in searchables():
+        rebuilt = backend.ensure(searchable.index)
+        if rebuilt and verbosity >= 2:
+            print(f"  Built the search index {searchable.index.doc_table}")
