@@ -1,6 +1,6 @@
 """One filter definition per list, built by both the HTML list form and the API."""
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from django.db.models import Q
 from ninja.filter_schema import FilterLookup
@@ -50,8 +50,16 @@ class RecordFilter(ListFilter):
     custom: str | None = Field(None, max_length=200, description="key=value of a custom field")
     deleted: bool = False
 
+    search_type: ClassVar[str] = ""  # the search index's record type ("contact"), for `q`
+
     def filter_q(self, value):
-        return _text_search(value) if value else Q()
+        if not value:
+            return Q()
+        if self.deleted:  # the search index holds live records only
+            return _text_search(value)
+        from funia.search.filters import text_filter
+
+        return text_filter(self.search_type, value)
 
     def filter_custom(self, value):
         return _custom(value) if value else Q()
@@ -64,6 +72,7 @@ class RecordFilter(ListFilter):
 
 
 class AccountFilter(RecordFilter):
+    search_type: ClassVar[str] = "account"
     industry: Annotated[str | None, FilterLookup("industry__iexact")] = Field(None, max_length=100)
     segment: Annotated[str | None, FilterLookup("segment__iexact")] = Field(None, max_length=100)
     country: Annotated[str | None, FilterLookup("country__iexact")] = Field(None, max_length=2)
@@ -74,6 +83,7 @@ class AccountFilter(RecordFilter):
 
 
 class ContactFilter(RecordFilter):
+    search_type: ClassVar[str] = "contact"
     account: Annotated[Id | None, FilterLookup("account_id")] = None
     consent_marketing: Annotated[bool | None, FilterLookup("consent_marketing")] = None
     sort: Literal[

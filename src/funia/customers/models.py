@@ -111,6 +111,11 @@ class Account(CustomerRecord):
             models.Index(fields=["tenant", "name"]),
             models.Index(fields=["tenant", "owner"]),
             models.Index(fields=["tenant", "domain"]),
+            models.Index(
+                fields=["tenant", "owner"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="account_live_owner",
+            ),
             models.Index(fields=["tenant", "name_key"]),
             models.Index(fields=["tenant", "phonetic_key"]),
             models.Index(fields=["tenant", "fuzzy_key_a"]),
@@ -155,6 +160,12 @@ class Contact(CustomerRecord):
             models.Index(fields=["tenant", "last_name", "first_name"]),
             models.Index(fields=["tenant", "owner"]),
             models.Index(fields=["tenant", "account"]),
+            # Live contacts by owner: list counts read this index alone.
+            models.Index(
+                fields=["tenant", "owner"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="contact_live_owner",
+            ),
             models.Index(fields=["tenant", "name_key"]),
             models.Index(fields=["tenant", "phonetic_key"]),
             models.Index(fields=["tenant", "fuzzy_key_a"]),

@@ -72,3 +72,24 @@ def ensure_search_indexes(*, using: str = DEFAULT_DB_ALIAS, verbosity: int = 1, 
         rebuilt = backend.ensure(searchable.index)
         if rebuilt and verbosity >= 2:
             print(f"  Built the search index {searchable.index.doc_table}")
+
+
+def suspend_search_triggers(*, using: str = DEFAULT_DB_ALIAS, plan=None, **kwargs) -> None:
+    """Drop the SQLite triggers before migrations run (pre_migrate handler).
+
+    SQLite's ALTER TABLE emulation rebuilds a table under a temporary name; a trigger of
+    another table that reads it (contacts read their account) then fails the migration.
+    `ensure_search_indexes` puts the triggers back and rebuilds the index afterwards, which
+    also indexes whatever the migrations wrote.
+    """
+    from funia.search.backends import backend_for
+    from funia.search.registry import searchables
+
+    connection = connections[using]
+    if not plan or connection.vendor != "sqlite":
+        return
+    backend = backend_for(connection)
+    with connection.cursor() as cursor:
+        for searchable in searchables():
+            spec = searchable.index
+            backend.drop_triggers(cursor, spec, backend.existing_triggers(cursor, spec))
