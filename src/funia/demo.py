@@ -12,6 +12,7 @@ from faker import Faker
 from funia.core import services as core_services
 from funia.core.actor import Actor
 from funia.core.models import Membership, Organization, Role
+from funia.customers import custom_fields, dedupe
 from funia.customers import services as customer_services
 
 DEMO_SLUG = "demo"
@@ -91,11 +92,15 @@ def load_demo(*, accounts: int = 300, seed: int = 2026) -> str:
     """Create the demo organisation unless it exists; return the text with the logins."""
     if not Organization.objects.filter(slug=DEMO_SLUG).exists():
         with transaction.atomic():
-            _build(accounts=accounts, seed=seed)
+            admin = _build(accounts=accounts, seed=seed)
+        # The duplicates page opens with results (the scan also runs as a job later).
+        for record_type in ("contact", "account"):
+            scan = dedupe.duplicate_scan_start(by=admin, record_type=record_type)
+            dedupe.duplicate_scan_run(tenant_id=admin.tenant.pk, scan_id=scan.pk)
     return _summary()
 
 
-def _build(*, accounts: int, seed: int) -> None:
+def _build(*, accounts: int, seed: int) -> Actor:
     rng = random.Random(seed)
     fake_bg = Faker("bg_BG")
     fake_en = Faker("en_US")
@@ -135,6 +140,7 @@ def _build(*, accounts: int, seed: int) -> None:
         if role in (Role.SALES_REP, Role.SALES_MANAGER)
     ]
     created = []
+    _custom_fields(admin)
     for index in range(accounts):
         bulgarian = rng.random() < 0.6
         fake = fake_bg if bulgarian else fake_en
@@ -149,6 +155,7 @@ def _build(*, accounts: int, seed: int) -> None:
             country=country,
             city=rng.choice(CITIES[country]),
             employees=rng.choice([5, 12, 25, 60, 140, 320, 900, 2500]),
+            custom={"vat_number": f"BG{rng.randrange(100000000, 999999999)}"} if bulgarian else {},
             emails=[{"value": f"office@{domain}", "label": "office"}],
             phones=[{"value": f"+3592{rng.randrange(1000000, 9999999)}", "label": "office"}],
             segment=rng.choice(SEGMENTS),
@@ -187,6 +194,48 @@ def _build(*, accounts: int, seed: int) -> None:
                 },
                 source=account.source,
                 owner_id=account.owner_id,
+                on_duplicate="create",
+            )
+    _duplicates(admin, created, rng)
+    return admin
+
+
+# People entered twice, the way it happens: another script, a nickname, swapped names, a typo.
+DEMO_DUPLICATES = [
+    (("Иван", "Петров", "ivan.petrov@stroyinvest.example"), ("Ivan", "Petrov", "")),
+    (("Георги", "Димитров", "g.dimitrov@agroplod.example"), ("Gosho", "Dimitrov", "")),
+    (("Мария", "Стоянова", ""), ("Stoyanova", "Maria", "maria.s@vitosha-it.example")),
+    (("Nikolay", "Todorov", "n.todorov@balkanlog.example"), ("Nikolay", "Todorof", "")),
+]
+
+
+def _custom_fields(admin: Actor) -> None:
+    custom_fields.custom_field_create(
+        by=admin, entity="account", key="vat_number", label="VAT number", kind="text"
+    )
+    custom_fields.custom_field_create(
+        by=admin,
+        entity="contact",
+        key="preferred_language",
+        label="Preferred language",
+        kind="choice",
+        choices=["Bulgarian", "English", "German"],
+    )
+
+
+def _duplicates(admin: Actor, accounts: list, rng: random.Random) -> None:
+    for first, second in DEMO_DUPLICATES:
+        account = rng.choice(accounts)
+        for first_name, last_name, email in (first, second):
+            customer_services.contact_create(
+                by=admin,
+                first_name=first_name,
+                last_name=last_name,
+                account_id=account.pk,
+                emails=[email] if email else [],
+                owner_id=account.owner_id,
+                phones=[f"+359888{rng.randrange(1000000):06d}"],
+                custom={"preferred_language": rng.choice(["Bulgarian", "English"])},
                 on_duplicate="create",
             )
 
