@@ -220,6 +220,10 @@ if _cache_url := os.environ.get("FUNIA_CACHE_URL"):
         }
     }
 
+# Imports: the upload limit, and a helper process that validates the next chunk.
+IMPORT_MAX_BYTES = int(os.environ.get("FUNIA_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+IMPORT_HELPER_PROCESS = env_bool("FUNIA_IMPORT_HELPER_PROCESS", True)
+
 # The API's paging limits.
 API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 500

@@ -8,6 +8,7 @@ enables it. Analysts only read. A record outside what a user sees answers 404, n
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from funia.core.actor import Actor
 from funia.core.models import Role, Team, TeamMember
@@ -65,14 +66,14 @@ def can_change(actor: Actor, obj, owner_field: str = "owner") -> bool:
 
 def require_change(actor: Actor, obj, owner_field: str = "owner") -> None:
     if not can_change(actor, obj, owner_field):
-        raise PermissionDenied("Your role may not change this record.")
+        raise PermissionDenied(_("Your role may not change this record."))
 
 
 def require_writer(actor: Actor) -> None:
     if actor.role in READ_ONLY:
-        raise PermissionDenied("Your role may only read records.")
+        raise PermissionDenied(_("Your role may only read records."))
 
 
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise PermissionDenied("Only administrators may do this.")
+        raise PermissionDenied(_("Only administrators may do this."))

@@ -83,7 +83,10 @@ def _email(n: int) -> Callable:
 def _address(part: str) -> Callable:
     def get(record) -> str:
         addresses = list(record.addresses.all())
-        return getattr(addresses[0], part) if addresses else ""
+        if addresses:
+            return getattr(addresses[0], part)
+        # Accounts keep their own city, region and country besides postal addresses.
+        return getattr(record, part, "") or ""
 
     return get
 
