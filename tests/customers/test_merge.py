@@ -1,4 +1,4 @@
-"""Merging contacts and accounts, and undoing merges: the services in customers/merge.py."""
+"""Merging contacts and accounts, and undoing merges: the services in customers/merge/."""
 
 import datetime
 

@@ -34,7 +34,7 @@ class CustomerRecord(TenantModel):
     # Folded, transliterated name for duplicate blocking and search (kept by the services).
     name_key = models.CharField(max_length=200, blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
-    # Blocking keys of the duplicate check (customers/dedupe.py), kept by the services: the
+    # Blocking keys of the duplicate check (customers/dedupe/), kept by the services: the
     # phonetic name (nicknames and spelling variants resolved) and two typo-tolerant keys.
     phonetic_key = models.CharField(max_length=200, blank=True, editable=False)
     fuzzy_key_a = models.CharField(max_length=100, blank=True, editable=False)
@@ -312,7 +312,7 @@ class CustomField(TenantModel):
         return self.label
 
 
-# -- merges (customers/merge.py) ----------------------------------------------------------
+# -- merges (customers/merge/) ----------------------------------------------------------
 
 
 class MergeQuerySet(TenantQuerySet):
@@ -401,7 +401,7 @@ class MergeMove(TenantScoped):
         indexes = [models.Index(fields=["tenant", "merge"])]
 
 
-# -- duplicate scans (customers/dedupe.py) -------------------------------------------------
+# -- duplicate scans (customers/dedupe/) -------------------------------------------------
 
 
 class DuplicateScan(TenantScoped):
