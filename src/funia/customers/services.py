@@ -138,8 +138,11 @@ def _current_points(record, kind: str) -> list[dict]:
     ]
 
 
-def _prepare(by: Actor, entity: str, data: dict, current=None) -> Prepared:
-    """Validate and normalise; one ValidationError naming every bad field."""
+def prepare_record(by: Actor, entity: str, data: dict, current=None) -> Prepared:
+    """Validate and normalise; one ValidationError naming every bad field.
+
+    Shared with the bulk import and merge paths, so every write path keeps the same
+    normalisation and duplicate/search keys."""
     data = dict(data)
     errors: dict = {}
     region = getattr(by.tenant, "default_region", "") or "BG"
@@ -258,7 +261,7 @@ def _owner_kwarg(record) -> dict:
     return {"account": record} if isinstance(record, Account) else {"contact": record}
 
 
-def _related_snapshot(record) -> dict:
+def related_snapshot(record) -> dict:
     """The record's lists, for the audit trail's old -> new."""
     tags = sorted(
         RecordTag.objects.for_tenant(record.tenant_id)
@@ -367,8 +370,8 @@ def _address_line(address: dict) -> str:
     )
 
 
-def _prepared_lists(prepared: Prepared) -> dict:
-    """The lists a create writes, in the audit trail's form (see _related_snapshot)."""
+def prepared_audit_lists(prepared: Prepared) -> dict:
+    """The lists a create writes, in the audit trail's form (see related_snapshot)."""
     lists = {
         "emails": [e["value"] for e in prepared.emails or []],
         "phones": [p["value"] for p in prepared.phones or []],
@@ -382,11 +385,11 @@ def _prepared_lists(prepared: Prepared) -> dict:
 def _create(by: Actor, model, entity: str, on_duplicate: str, data: dict):
     require_writer(by)
     data.setdefault("owner_id", by.user.pk)
-    prepared = _prepare(by, entity, data)
+    prepared = prepare_record(by, entity, data)
     with transaction.atomic():
         _check_duplicates(by, entity, prepared, None, on_duplicate)
         record = record_create(
-            model=model, by=by, extra_changes=_prepared_lists(prepared), **prepared.fields
+            model=model, by=by, extra_changes=prepared_audit_lists(prepared), **prepared.fields
         )
         _write_related(record, prepared)
     return record
@@ -394,14 +397,14 @@ def _create(by: Actor, model, entity: str, on_duplicate: str, data: dict):
 
 def _update(by: Actor, record, entity: str, fields: dict, if_match, on_duplicate: str):
     require_change(by, record)
-    prepared = _prepare(by, entity, fields, current=record)
+    prepared = prepare_record(by, entity, fields, current=record)
     with transaction.atomic():
         identity = {"name", "first_name", "last_name", "domain"}
         if (identity & set(fields)) or prepared.emails is not None or prepared.phones is not None:
             _check_duplicates(by, entity, prepared, record, on_duplicate)
-        before = _related_snapshot(record)
+        before = related_snapshot(record)
         _write_related(record, prepared)
-        extra = _changed_lists(before, _related_snapshot(record))
+        extra = _changed_lists(before, related_snapshot(record))
         return record_update(
             obj=record, by=by, fields=prepared.fields, if_match=if_match, extra_changes=extra
         )

@@ -3,7 +3,7 @@
 The customers services write one record per call (about fifteen queries each). An import of
 100,000 rows needs the same result in a few queries per chunk, so this module
 
-- prepares each row with `customers.services._prepare` itself (normalised emails and E.164
+- prepares each row with `customers.services.prepare_record` itself (normalised emails and E.164
   phones, addresses, tags, consent, `name_key` and `search_text`: the services' own code)
   and the model's own field validation (`clean_fields`);
 - leaves references (owner, account, parent) and custom values to the caller, who checks
@@ -59,7 +59,7 @@ class RecordPreparer:
         self.by = by
         self.entity = entity
         self.model = MODELS[entity]
-        # `_prepare` reads missing fields from `current`; a blank record makes them empty
+        # `prepare_record` reads missing fields from `current`; a blank record makes them empty
         # and skips the checks this module's callers make once per chunk. Never saved.
         self.blank = self.model(tenant_id=by.tenant.pk)
 
@@ -78,7 +78,7 @@ class RecordPreparer:
         if references.get("owner_id") is None:
             references["owner_id"] = self.by.user.pk
         data.pop("custom", None)
-        prepared = services._prepare(self.by, self.entity, data, current=self.blank)
+        prepared = services.prepare_record(self.by, self.entity, data, current=self.blank)
         prepared.fields.update(references)
         prepared.fields["custom"] = custom or {}
         instance = self.model(tenant_id=self.by.tenant.pk, **prepared.fields)
@@ -212,7 +212,7 @@ def records_bulk_create(*, by: Actor, records: list[PreparedRecord]) -> list:
                 (tenant_id, obj.pk, e["channel"], e["granted"], now, e["source"])
                 for e in prepared.consent_events
             )
-            changes = diff({}, snapshot(obj)) | services._prepared_lists(prepared)
+            changes = diff({}, snapshot(obj)) | services.prepared_audit_lists(prepared)
             audit.append(
                 (
                     tenant_id,

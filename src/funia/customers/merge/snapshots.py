@@ -30,11 +30,11 @@ def _python(model, attname: str, value):
 
 def _search_keys(by: Actor, record) -> dict:
     # The services own how name keys and search text are built; reuse them, not a copy.
-    return services._prepare(by, _entity(type(record)), {}, current=record).fields
+    return services.prepare_record(by, _entity(type(record)), {}, current=record).fields
 
 
 def _lists(record) -> dict:
-    return services._related_snapshot(record)
+    return services.related_snapshot(record)
 
 
 def _changed_lists(before: dict, after: dict) -> dict:
