@@ -86,3 +86,34 @@ def _user_id(who) -> int | None:
     if who is None:
         return None
     return who.user.pk if isinstance(who, Actor) else who.pk
+
+
+B2B_STAGES = [
+    {"name": "Qualification", "probability": 10},
+    {"name": "Needs analysis", "probability": 25},
+    {"name": "Proposal", "probability": 50, "required_fields": ["amount"]},
+    {"name": "Negotiation", "probability": 75},
+    {"name": "Won", "probability": 100, "kind": "won"},
+    {"name": "Lost", "probability": 0, "kind": "lost"},
+]
+
+
+def pipeline(by: Actor, name: str = "B2B sales", stages=None, **fields):
+    """A pipeline created through the service (by an administrator of `by`'s tenant)."""
+    from funia.sales import pipelines
+
+    admin = by if by.is_admin else member(by.tenant, Role.ADMIN)
+    return pipelines.pipeline_create(
+        by=admin, name=name, stages=stages or [dict(s) for s in B2B_STAGES], **fields
+    )
+
+
+def stage(pipeline_obj, name: str):
+    return pipeline_obj.stages.get(name=name)
+
+
+def opportunity(by: Actor, **fields):
+    from funia.sales import opportunities
+
+    fields.setdefault("name", "Fleet renewal")
+    return opportunities.opportunity_create(by=by, **fields)

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "funia.customers",
     "funia.imports",
     "funia.search",
+    "funia.sales",
+    "funia.activities",
 ]
 
 MIDDLEWARE = [

@@ -47,6 +47,14 @@ class Organization(models.Model):
     reps_see_team_records = models.BooleanField(
         _("sales reps see their team's records"), default=False
     )
+    contact_window_days = models.PositiveSmallIntegerField(
+        _("contact registry window (days)"),
+        default=14,
+        help_text=_(
+            "Outreach to the same customer for the same purpose by another user within this "
+            "many days is flagged as a conflict."
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -280,3 +288,21 @@ class SavedView(TenantScoped):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Notification(TenantScoped):
+    """An in-app message to one user (a reminder, an approval request, an assignment)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)  # "reminder", "assignment", ...
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "user", "read_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,380 @@
+"""Writes of opportunities: create (optionally with a migrated stage history), update,
+move to a stage through its gate, bulk reassign and move, trash and restore.
+
+Every entry into a stage appends a `StageChange` (from, to, at, by, amount and probability
+at that moment); the history is never edited, so reports computed from it stay honest.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from funia.core.actor import Actor
+from funia.core.models import Membership
+from funia.core.records import (
+    StaleVersion,
+    etag_matches,
+    record_create,
+    record_restore,
+    record_soft_delete,
+    record_update,
+)
+from funia.core.visibility import can_change, require_admin, require_change, require_writer
+from funia.customers.models import Account, Contact
+from funia.sales import money
+from funia.sales.models import (
+    ForecastCategory,
+    Opportunity,
+    Pipeline,
+    Stage,
+    StageChange,
+    StageKind,
+)
+from funia.sales.pipelines import GATE_FIELDS
+from funia.sales.selectors import default_pipeline
+
+MAX_HISTORY = 200
+BULK_LIMIT = 1000
+
+
+def _field_label(name: str) -> str:
+    return str(Opportunity._meta.get_field(name).verbose_name)
+
+
+def _gate_errors(deal: Opportunity, stage: Stage) -> dict:
+    """What the stage requires that the deal lacks, as field errors."""
+    required = [f for f in stage.required_fields if f in GATE_FIELDS]
+    if stage.kind == StageKind.LOST and "lost_reason" not in required:
+        required.append("lost_reason")
+    errors = {}
+    for name in required:
+        value = getattr(deal, f"{name}_id" if name in ("account", "contact") else name)
+        if value in (None, ""):
+            errors[name] = _("“%(stage)s” requires %(field)s.") % {
+                "stage": stage.name,
+                "field": _field_label(name),
+            }
+    return errors
+
+
+def _resolve_stage(tenant, pipeline: Pipeline, ref) -> Stage:
+    """A stage of the pipeline by id, or by name (migrations name stages)."""
+    stages = Stage.objects.for_tenant(tenant).filter(pipeline=pipeline)
+    try:
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            return stages.get(pk=int(ref))
+        return stages.get(name__iexact=str(ref).strip())
+    except Stage.DoesNotExist:
+        raise ValidationError(
+            {
+                "stage": _("“%(stage)s” is not a stage of the pipeline “%(pipeline)s”.")
+                % {"stage": ref, "pipeline": pipeline.name}
+            }
+        ) from None
+    except Stage.MultipleObjectsReturned:
+        raise ValidationError(
+            {"stage": _("Several stages are named “%(stage)s”.") % {"stage": ref}}
+        ) from None
+
+
+def _check_refs(by: Actor, data: dict, errors: dict) -> None:
+    tenant = by.tenant
+    if data.get("owner_id") is not None and not (
+        Membership.objects.for_tenant(tenant).filter(user_id=data["owner_id"]).exists()
+    ):
+        errors["owner"] = _("The owner must be a user of this organisation.")
+    for name, model in (("account", Account), ("contact", Contact)):
+        pk = data.get(f"{name}_id")
+        if pk is not None and not model.objects.for_tenant(tenant).filter(pk=pk).exists():
+            errors[name] = _("No such %(model)s in this organisation.") % {
+                "model": model._meta.verbose_name
+            }
+
+
+def _apply_closure(deal: Opportunity, stage: Stage, at: datetime) -> None:
+    """Keep `closed_at` and the forecast category in step with the stage's kind."""
+    if stage.kind == StageKind.OPEN:
+        deal.closed_at = None
+        if deal.forecast_category in (ForecastCategory.CLOSED, ForecastCategory.OMITTED):
+            deal.forecast_category = ForecastCategory.PIPELINE
+    else:
+        deal.closed_at = at
+        deal.forecast_category = (
+            ForecastCategory.CLOSED if stage.kind == StageKind.WON else ForecastCategory.OMITTED
+        )
+
+
+def _append_change(deal: Opportunity, *, from_stage, to_stage, at, by, imported=False):
+    StageChange.objects.create(
+        tenant_id=deal.tenant_id,
+        opportunity=deal,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        at=at,
+        by=by.user if by else None,
+        amount=deal.amount,
+        amount_base=deal.amount_base,
+        currency=deal.currency,
+        probability=to_stage.probability,
+        imported=imported,
+    )
+
+
+def _prepare(by: Actor, data: dict, current: Opportunity | None) -> dict:
+    """Validate references, pipeline/stage consistency and the currency; fill defaults."""
+    data = dict(data)
+    errors: dict = {}
+    _check_refs(by, data, errors)
+    tenant = by.tenant
+    pipeline_id = data.get("pipeline_id", current.pipeline_id if current else None)
+    pipeline = None
+    if pipeline_id is None:
+        pipeline = default_pipeline(tenant=tenant)
+        if pipeline is None:
+            errors["pipeline"] = _("Create a pipeline first.")
+    else:
+        pipeline = Pipeline.objects.for_tenant(tenant).filter(pk=pipeline_id).first()
+        if pipeline is None:
+            errors["pipeline"] = _("No such pipeline in this organisation.")
+    if errors:
+        raise ValidationError(errors)
+    data["pipeline_id"] = pipeline.pk
+    stage_ref = data.pop("stage_id", None)
+    if stage_ref is not None:
+        data["stage"] = _resolve_stage(tenant, pipeline, stage_ref)
+    elif current is None or current.pipeline_id != pipeline.pk:
+        stage = (
+            Stage.objects.for_tenant(tenant)
+            .filter(pipeline=pipeline, kind=StageKind.OPEN)
+            .order_by("position", "id")
+            .first()
+        )
+        if current is not None:
+            raise ValidationError({"stage": _("Choose the stage in the new pipeline.")})
+        data["stage"] = stage
+    if "currency" in data or current is None:
+        data["currency"] = money.normalize_currency(data.get("currency") or tenant.currency)
+    return data
+
+
+def opportunity_create(
+    *, by: Actor, stage_history: list[dict] | None = None, **fields
+) -> Opportunity:
+    """Create a deal in its stage (default: the default pipeline's first open stage). The
+    creator owns it unless an owner is given. With `stage_history` (administrators, for
+    migrations) the deal gets exactly that past: chronological entries, the last being the
+    current stage."""
+    require_writer(by)
+    if stage_history:
+        require_admin(by)
+    fields.setdefault("owner_id", by.user.pk)
+    data = _prepare(by, fields, None)
+    history = _clean_history(by, data, stage_history) if stage_history else None
+    if history and fields.get("stage_id") is not None and history[-1][0] != data["stage"]:
+        raise ValidationError(
+            {"stage_history": _("The last entry must be the deal's current stage.")}
+        )
+    if history:
+        data["stage"] = history[-1][0]
+    stage: Stage = data["stage"]
+    now = timezone.now()
+    entered = history[-1][1] if history else now
+    with transaction.atomic():
+        deal = Opportunity(tenant=by.tenant, **data)
+        deal.amount_base = money.to_base(by.tenant, deal.amount, deal.currency)
+        deal.stage_entered_at = entered
+        if history:
+            deal.created_at = history[0][1]
+        _apply_closure(deal, stage, entered)
+        errors = _gate_errors(deal, stage) if not history else {}
+        if errors:
+            raise ValidationError(errors)
+        deal = record_create(model=Opportunity, by=by, **_row_fields(deal))
+        if history:
+            previous = None
+            for stage_entry, at in history:
+                _append_change(
+                    deal, from_stage=previous, to_stage=stage_entry, at=at, by=by, imported=True
+                )
+                previous = stage_entry
+        else:
+            _append_change(deal, from_stage=None, to_stage=stage, at=entered, by=by)
+    return deal
+
+
+def _row_fields(deal: Opportunity) -> dict:
+    names = [f.attname for f in Opportunity._meta.concrete_fields]
+    skip = {"id", "tenant_id", "version", "updated_at", "deleted_at"}
+    return {name: getattr(deal, name) for name in names if name not in skip}
+
+
+def _clean_history(by: Actor, data: dict, raw: list[dict]) -> list[tuple[Stage, datetime]]:
+    if len(raw) > MAX_HISTORY:
+        raise ValidationError({"stage_history": _("At most %(n)d entries.") % {"n": MAX_HISTORY}})
+    pipeline = Pipeline.objects.for_tenant(by.tenant).get(pk=data["pipeline_id"])
+    entries, previous_at, now = [], None, timezone.now()
+    for index, item in enumerate(raw):
+        try:
+            stage = _resolve_stage(by.tenant, pipeline, item.get("stage"))
+        except ValidationError as exc:
+            raise ValidationError(
+                {
+                    "stage_history": _("Entry %(n)d: %(error)s")
+                    % {"n": index + 1, "error": exc.message_dict["stage"][0]}
+                }
+            ) from None
+        at = item.get("at")
+        if not isinstance(at, datetime):
+            raise ValidationError(
+                {"stage_history": _("Entry %(n)d needs its time (ISO 8601).") % {"n": index + 1}}
+            )
+        if timezone.is_naive(at):
+            at = timezone.make_aware(at, timezone.get_default_timezone())
+        if previous_at is not None and at < previous_at:
+            raise ValidationError(
+                {
+                    "stage_history": _(
+                        "Entry %(n)d is earlier than the one before; give the "
+                        "history in chronological order."
+                    )
+                    % {"n": index + 1}
+                }
+            )
+        if at > now:
+            raise ValidationError(
+                {"stage_history": _("Entry %(n)d is in the future.") % {"n": index + 1}}
+            )
+        entries.append((stage, at))
+        previous_at = at
+    return entries
+
+
+def opportunity_update(
+    *, by: Actor, opportunity: Opportunity, fields: dict, if_match: str | None = None
+) -> Opportunity:
+    """Change fields; a new `stage` (or `pipeline` with its stage) is a move through the
+    stage gate and appends to the history."""
+    require_change(by, opportunity)
+    data = _prepare(by, fields, opportunity)
+    with transaction.atomic():
+        current = (
+            Opportunity.objects.for_tenant(by.tenant, with_deleted=True)
+            .select_for_update()
+            .select_related("stage")
+            .get(pk=opportunity.pk)
+        )
+        if not etag_matches(if_match, current):
+            raise StaleVersion(current.etag)
+        new_stage = data.pop("stage", None)
+        moved = new_stage is not None and new_stage.pk != current.stage_id
+        for name, value in data.items():
+            setattr(current, name, value)
+        now = timezone.now()
+        if moved:
+            old_stage = current.stage
+            current.stage = new_stage
+            current.stage_entered_at = now
+            _apply_closure(current, new_stage, now)
+            errors = _gate_errors(current, new_stage)
+            if errors:
+                raise ValidationError(errors)
+        current.amount_base = money.to_base(by.tenant, current.amount, current.currency)
+        changed = {f: getattr(current, f) for f in _row_fields(current)}
+        updated = record_update(obj=current, by=by, fields=changed, if_match=None)
+        if moved:
+            _append_change(updated, from_stage=old_stage, to_stage=new_stage, at=now, by=by)
+    return updated
+
+
+def opportunity_move(
+    *,
+    by: Actor,
+    opportunity: Opportunity,
+    stage_id: int,
+    fields: dict | None = None,
+    if_match: str | None = None,
+) -> Opportunity:
+    """Move a deal to a stage of its pipeline, with any fields the gate asks for (e.g.
+    `lost_reason`). Refused with field errors naming what the stage requires."""
+    return opportunity_update(
+        by=by,
+        opportunity=opportunity,
+        fields={**(fields or {}), "stage_id": stage_id},
+        if_match=if_match,
+    )
+
+
+def opportunity_delete(
+    *, by: Actor, opportunity: Opportunity, if_match: str | None = None
+) -> Opportunity:
+    require_change(by, opportunity)
+    return record_soft_delete(obj=opportunity, by=by, if_match=if_match)
+
+
+def opportunity_restore(
+    *, by: Actor, opportunity: Opportunity, if_match: str | None = None
+) -> Opportunity:
+    require_change(by, opportunity)
+    return record_restore(obj=opportunity, by=by, if_match=if_match)
+
+
+@dataclass
+class BulkResult:
+    done: list[int]
+    refused: dict[int, str]  # deal id -> why
+
+
+def _bulk(by: Actor, ids: list[int], action) -> BulkResult:
+    require_writer(by)
+    if len(ids) > BULK_LIMIT:
+        raise ValidationError({"ids": _("At most %(n)d deals at once.") % {"n": BULK_LIMIT}})
+    from funia.sales.selectors import opportunity_get
+
+    result = BulkResult([], {})
+    for pk in dict.fromkeys(ids):
+        try:
+            deal = opportunity_get(actor=by, pk=pk)
+            if not can_change(by, deal):
+                raise PermissionDenied
+            with transaction.atomic():
+                action(deal)
+            result.done.append(pk)
+        except (ObjectDoesNotExist, PermissionDenied):
+            result.refused[pk] = _("Not found.")
+        except ValidationError as exc:
+            messages = [
+                m for ms in getattr(exc, "message_dict", {"": exc.messages}).values() for m in ms
+            ]
+            result.refused[pk] = " ".join(messages)
+    return result
+
+
+def opportunity_bulk_reassign(*, by: Actor, ids: list[int], owner_id: int) -> BulkResult:
+    errors: dict = {}
+    _check_refs(by, {"owner_id": owner_id}, errors)
+    if errors:
+        raise ValidationError(errors)
+    return _bulk(
+        by,
+        ids,
+        lambda deal: opportunity_update(by=by, opportunity=deal, fields={"owner_id": owner_id}),
+    )
+
+
+def opportunity_bulk_move(*, by: Actor, ids: list[int], stage_id: int) -> BulkResult:
+    """Move deals to a stage; each deal passes the gate on its own (one refusal does not
+    stop the others). Deals of another pipeline are refused."""
+    stage = Stage.objects.for_tenant(by.tenant).filter(pk=stage_id).first()
+    if stage is None:
+        raise ValidationError({"stage": _("No such stage in this organisation.")})
+
+    def move(deal):
+        if deal.pipeline_id != stage.pipeline_id:
+            raise ValidationError({"stage": _("The deal is in another pipeline.")})
+        opportunity_move(by=by, opportunity=deal, stage_id=stage.pk)
+
+    return _bulk(by, ids, move)
