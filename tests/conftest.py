@@ -125,6 +125,85 @@ def tenant_snapshot(tenant) -> dict:
     return rows
 
 
+RIVAL_SALES_MARKERS = [
+    "Rival Secret Pipeline",
+    "Rival Secret Deal",
+    "Rival Trashed Deal",
+    "Rivallead",
+    "Rival Trashed Lead",
+    "Rival Secret Form",
+    "Rival Secret Rule",
+    "Rival secret call",
+    "Rival trashed call",
+    "Rival Secret Purpose",
+]
+
+
+def _rival_sales_records(outsider, rival_rep, account, contact) -> dict[str, int]:
+    """Rival's pipeline, deals, leads, web form, assignment rule, purposes and activities."""
+    from decimal import Decimal
+
+    from funia.activities.models import Activity, ActivityPurpose
+    from funia.core.records import record_create, record_soft_delete
+    from funia.sales import opportunities, pipelines
+    from funia.sales.models import AssignmentRule, Lead, LeadForm
+
+    pipeline = factories.pipeline(outsider, name="Rival Secret Pipeline")
+    deal = opportunities.opportunity_create(
+        by=outsider, name="Rival Secret Deal", account_id=account.pk, amount=Decimal(7)
+    )
+    deal_deleted = opportunities.opportunity_create(by=outsider, name="Rival Trashed Deal")
+    opportunities.opportunity_delete(by=outsider, opportunity=deal_deleted)
+    rate = pipelines.exchange_rate_create(by=outsider, currency="GBP", rate=Decimal("1.17"))
+    rate_deleted = pipelines.exchange_rate_create(
+        by=outsider, currency="JPY", rate=Decimal("0.006")
+    )
+    pipelines.exchange_rate_delete(by=outsider, exchange_rate=rate_deleted)
+
+    def made(model, deleted=False, **fields):
+        record = record_create(model=model, by=outsider, **fields)
+        if deleted:
+            record_soft_delete(obj=record, by=outsider)
+        return record
+
+    lead = made(Lead, first_name="Rivallead", last_name="Hidden", email="lead@rival.example")
+    lead_deleted = made(Lead, deleted=True, last_name="Rival Trashed Lead")
+    form = made(LeadForm, name="Rival Secret Form")
+    form_deleted = made(LeadForm, deleted=True, name="Rival Trashed Form")
+    rule = made(AssignmentRule, name="Rival Secret Rule", user=rival_rep.user)
+    rule_deleted = made(AssignmentRule, deleted=True, name="Rival Trashed Rule")
+    purpose = made(ActivityPurpose, name="Rival Secret Purpose")
+    purpose_deleted = made(ActivityPurpose, deleted=True, name="Rival Trashed Purpose")
+    activity = made(
+        Activity,
+        kind="call",
+        subject="Rival secret call",
+        contact=contact,
+        purpose=purpose,
+        owner=outsider.user,
+    )
+    activity_deleted = made(Activity, deleted=True, kind="call", subject="Rival trashed call")
+    stage = pipeline.stages.order_by("position").first()
+    return {
+        "pipeline": pipeline.pk,
+        "stage": stage.pk,
+        "opportunity": deal.pk,
+        "opportunity_deleted": deal_deleted.pk,
+        "exchange_rate": rate.pk,
+        "exchange_rate_deleted": rate_deleted.pk,
+        "lead": lead.pk,
+        "lead_deleted": lead_deleted.pk,
+        "lead_form": form.pk,
+        "lead_form_deleted": form_deleted.pk,
+        "assignment_rule": rule.pk,
+        "assignment_rule_deleted": rule_deleted.pk,
+        "activity_purpose": purpose.pk,
+        "activity_purpose_deleted": purpose_deleted.pk,
+        "activity": activity.pk,
+        "activity_deleted": activity_deleted.pk,
+    }
+
+
 class OtherOrgRecords:
     """Records of the other organisation (Rival Corp), live and in the trash.
 
@@ -199,7 +278,9 @@ def other_org_records(outsider):
     saved_view = core_services.saved_view_create(
         by=outsider, list_key="contact_list", name="Rival secret view", query="q=x", shared=True
     )
+    sales = _rival_sales_records(outsider, rival_rep, account, contact)
     ids = {
+        **sales,
         "account": account.pk,
         "account_deleted": account_deleted.pk,
         "contact": contact.pk,
@@ -232,5 +313,6 @@ def other_org_records(outsider):
         "Rival Secret Field",
         "rival_trashed_field",
         "Rival secret view",
+        *RIVAL_SALES_MARKERS,
     ]
     return OtherOrgRecords(outsider.tenant, ids, markers)

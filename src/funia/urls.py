@@ -12,4 +12,9 @@ urlpatterns = [
     path("", include("funia.imports.urls")),
     path("", include(card.urlpatterns)),
     path("", include("funia.search.urls")),
+    path("", include("funia.sales.urls")),
+    path("", include("funia.sales.leads.urls")),
+    path("", include("funia.activities.urls")),
+    path("", include("funia.activities.calendar_urls")),
+    path("", include("funia.core.notification_urls")),
 ]

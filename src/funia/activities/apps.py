@@ -6,3 +6,7 @@ class ActivitiesConfig(AppConfig):
     name = "funia.activities"
     label = "activities"
     verbose_name = _("Activities")
+
+    def ready(self):
+        # Navigation, dashboard cards and the customer card's timeline and sections.
+        from funia.activities import setup  # noqa: F401

@@ -100,6 +100,11 @@ ROUTERS = [
     "funia.customers.card_api",
     "funia.search.api",
     "funia.imports.api",
+    "funia.sales.api",
+    "funia.sales.leads.api",
+    "funia.activities.api",
+    "funia.activities.calendar_api",
+    "funia.core.notifications_api",
 ]
 
 

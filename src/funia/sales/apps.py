@@ -6,3 +6,8 @@ class SalesConfig(AppConfig):
     name = "funia.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self):
+        # Navigation, dashboard cards, card sections, search and import targets.
+        from funia.sales import setup  # noqa: F401
+        from funia.sales.leads import setup as leads_setup  # noqa: F401

@@ -384,6 +384,11 @@ class LeadForm(TenantModel):
     def __str__(self) -> str:
         return self.name
 
+    def validate_unique(self, exclude=None):
+        # The key is random and unique in the database; checking it would query across
+        # organisations, which the tenant manager refuses.
+        super().validate_unique(exclude={*(exclude or ()), "key"})
+
 
 class AssignmentRule(TenantModel):
     """Who gets a new lead: the first active rule (by position) whose criteria match.

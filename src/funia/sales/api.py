@@ -1,0 +1,5 @@
+"""API of /pipelines, /exchange-rates and /opportunities."""
+
+from ninja import Router
+
+router = Router(tags=["sales"])

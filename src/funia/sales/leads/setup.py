@@ -1,0 +1,1 @@
+"""Navigation entries, search and import registration of leads."""

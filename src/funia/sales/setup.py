@@ -1,0 +1,1 @@
+"""Navigation entries, card sections and search registration of pipelines and deals."""
