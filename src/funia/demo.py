@@ -14,6 +14,7 @@ from funia.core.actor import Actor
 from funia.core.models import Membership, Organization, Role
 from funia.customers import custom_fields, dedupe
 from funia.customers import services as customer_services
+from funia.demo_sales import build_sales
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "funia-demo-2026"  # noqa: S105  (published demo logins)
@@ -197,6 +198,7 @@ def _build(*, accounts: int, seed: int) -> Actor:
                 on_duplicate="create",
             )
     _duplicates(admin, created, rng)
+    build_sales(admin, accounts=created, owners=owners, sources=SOURCES, rng=rng)
     return admin
 
 
