@@ -19,6 +19,7 @@ FUNIA_COMMANDS = {
     "user",
     "import",
     "compilemessages",
+    "reminders",
 }
 
 
@@ -122,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--errors", metavar="PATH", help="write the row errors to this CSV file")
 
     sub.add_parser("compilemessages", help="compile the translation catalogs")
+    sub.add_parser("reminders", help="deliver every overdue activity reminder now")
     return parser
 
 
@@ -279,7 +281,22 @@ def cmd_import(args) -> None:
         print(f"{name}: {getattr(job, name) or 0}")
 
 
+def _deliver_due_reminders() -> int:
+    from funia.activities.reminders import reminders_deliver_due
+
+    return reminders_deliver_due()
+
+
+def cmd_reminders(args) -> None:
+    print(f"delivered: {_deliver_due_reminders()}")
+
+
 def cmd_worker(args) -> None:
+    # Reminders whose job was lost (a restored backup, a cleared queue) still arrive.
+    try:
+        _deliver_due_reminders()
+    except Exception as exc:  # the worker must start anyway
+        print(f"funia: reminder catch-up failed: {exc}", file=sys.stderr)
     options = ["db_worker", "--queue-name", args.queue, "--interval", str(args.interval)]
     if args.batch:
         options.append("--batch")
@@ -369,6 +386,7 @@ COMMANDS = {
     "user": cmd_user,
     "import": cmd_import,
     "compilemessages": cmd_compilemessages,
+    "reminders": cmd_reminders,
 }
 
 

@@ -45,6 +45,8 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("FUNIA_DEBUG")
 ALLOWED_HOSTS = env_list("FUNIA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("FUNIA_CSRF_TRUSTED_ORIGINS", "")
+# Where users reach Funia (https://crm.example.com): links in emails and calendar UIDs.
+FUNIA_BASE_URL = os.environ.get("FUNIA_BASE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
