@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "funia.search",
     "funia.sales",
     "funia.activities",
+    "funia.analytics",
 ]
 
 MIDDLEWARE = [

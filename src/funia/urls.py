@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("funia.activities.urls")),
     path("", include("funia.activities.calendar_urls")),
     path("", include("funia.core.notification_urls")),
+    path("", include("funia.analytics.urls")),
 ]

@@ -105,6 +105,7 @@ ROUTERS = [
     "funia.activities.api",
     "funia.activities.calendar_api",
     "funia.core.notifications_api",
+    "funia.analytics.api",
 ]
 
 

@@ -1,0 +1,5 @@
+"""API of the pipeline reports (/reports/...)."""
+
+from ninja import Router
+
+router = Router(tags=["reports"])

@@ -1,0 +1,3 @@
+"""Pages of the pipeline reports."""
+
+urlpatterns: list = []
