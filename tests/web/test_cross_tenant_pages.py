@@ -16,14 +16,35 @@ RECORD_OF_KWARG = {
     "user_id": "user",
     "token_id": "token",
     "import_id": "import",
+    # The hosted web-to-lead form is keyed by the form's secret key, public by design (no
+    # login): Rival's form id in its place must be 404; that Rival's real key shows Rival's
+    # form and creates leads only in Rival's organisation: tests/sales/leads/.
+    "form_key": "lead_form",
+    "notification_id": "notification",
+    # The calendar feed's address is keyed by a secret token (a credential, not a record id):
+    # Rival's feed id in its place must be 404; that Rival's real token serves only Rival's
+    # data is tested in tests/activities/test_calendar_feed.py.
+    "token": "calendar_feed",
 }
 RECORD_OF_PK_PAGE = {  # by url-name prefix ("custom_field_detail" -> "custom_field")
     "account": "account",
     "contact": "contact",
     "custom_field": "custom_field",
+    "lead": "lead",
+    "lead_form": "lead_form",
+    "assignment_rule": "assignment_rule",
     "saved_view": "saved_view",
+    "opportunity": "opportunity",
+    "pipeline": "pipeline",
+    "exchange_rate": "exchange_rate",
+    "activity": "activity",
+    "activity_purpose": "activity_purpose",
 }
 TRASHABLE = {"account", "contact", "team", "custom_field"}
+TRASHABLE |= {"activity"}
+TRASHABLE |= {"activity_purpose"}
+TRASHABLE |= {"opportunity", "exchange_rate"}
+TRASHABLE |= {"lead", "lead_form", "assignment_rule"}
 NONEXISTENT_ID = 999_999_999
 
 

@@ -257,7 +257,11 @@ class AuditEntry(TenantScoped):
             label = name
             if model is not None:
                 try:
-                    label = model._meta.get_field(name).verbose_name
+                    field = model._meta.get_field(name)
+                    # A reverse relation (e.g. a pipeline's "stages") has no verbose name.
+                    label = getattr(field, "verbose_name", None) or (
+                        field.related_model._meta.verbose_name_plural
+                    )
                 except FieldDoesNotExist:  # a field removed since: keep its name
                     label = name
             rows.append((str(label), old, new))

@@ -1,0 +1,1 @@
+"""Pages of deals (board, list, detail, form), pipelines and exchange rates."""
