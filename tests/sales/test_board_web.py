@@ -310,3 +310,26 @@ def test_the_board_runs_the_same_number_of_queries_for_few_or_many_deals(web_as,
 
     assert many == few
     assert many <= 20
+
+
+def test_closed_columns_show_the_last_thirty_days_only(web_as, admin, b2b):
+    from django.utils import timezone
+
+    now = timezone.now()
+    for name, days in (("Won recently", 5), ("Won long ago", 40)):
+        factories.opportunity(
+            admin,
+            name=name,
+            amount=Decimal(10),
+            stage_history=[
+                {"stage": "Qualification", "at": now - datetime.timedelta(days=days + 10)},
+                {"stage": "Won", "at": now - datetime.timedelta(days=days)},
+            ],
+        )
+
+    html = web_as(admin).get(reverse("opportunity_board")).content.decode()
+
+    won = column_html(html, factories.stage(b2b, "Won"))
+    assert "Won recently" in won and "1 deal" in won
+    assert "Won long ago" not in html
+    assert "Closed in the last 30 days" in won

@@ -5,6 +5,7 @@ The board runs a fixed number of queries whatever the number of deals: one group
 for every column's count and total, and one limited query per stage for its first cards.
 """
 
+import datetime
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,6 +36,7 @@ from funia.web.forms import add_service_errors
 from funia.web.htmx import render_page_or_fragment
 
 CARDS_PER_COLUMN = 50
+CLOSED_DAYS = 30
 BOARD_FILTERS = ("owner", "team", "close_from", "close_to", "source", "q")
 KIND_ORDER = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
 # 4xx fragments the pages' script swaps in (a refused move's reason, a form with errors).
@@ -49,6 +51,7 @@ class Column:
     cards: list
     more: bool
     next_offset: int
+    closed_days: int = CLOSED_DAYS
 
 
 def parse_board_filters(request, params) -> OpportunityFilter:
@@ -72,8 +75,13 @@ def board_query(pipeline, filters: OpportunityFilter) -> str:
 
 
 def board_deals(actor, pipeline, filters: OpportunityFilter):
-    """The live deals of the pipeline the actor sees and the filters keep."""
-    qs = visible_records(Opportunity, actor).filter(pipeline=pipeline)
+    """The live deals of the pipeline the actor sees and the filters keep: the open ones
+    and those closed (won or lost) in the last CLOSED_DAYS days. Older closed deals are in
+    the list and the reports; on the board they would bury the work at hand."""
+    cutoff = timezone.now() - datetime.timedelta(days=CLOSED_DAYS)
+    qs = visible_records(Opportunity, actor).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=cutoff), pipeline=pipeline
+    )
     return filters.filter(qs)
 
 
