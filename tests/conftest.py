@@ -183,6 +183,20 @@ def _rival_sales_records(outsider, rival_rep, account, contact) -> dict[str, int
         owner=outsider.user,
     )
     activity_deleted = made(Activity, deleted=True, kind="call", subject="Rival trashed call")
+    # A conflict of the contact registry: Rival's rep called the same contact for the same purpose.
+    from funia.activities.models import ActivityConflict
+
+    again = made(
+        Activity,
+        kind="call",
+        subject="Rival secret call again",
+        contact=contact,
+        purpose=purpose,
+        owner=rival_rep.user,
+    )
+    conflict = ActivityConflict.objects.create(
+        tenant=outsider.tenant, activity=again, earlier=activity
+    )
     stage = pipeline.stages.order_by("position").first()
     return {
         "pipeline": pipeline.pk,
@@ -201,6 +215,7 @@ def _rival_sales_records(outsider, rival_rep, account, contact) -> dict[str, int
         "activity_purpose_deleted": purpose_deleted.pk,
         "activity": activity.pk,
         "activity_deleted": activity_deleted.pk,
+        "activity_conflict": conflict.pk,
     }
 
 
@@ -278,6 +293,13 @@ def other_org_records(outsider):
     saved_view = core_services.saved_view_create(
         by=outsider, list_key="contact_list", name="Rival secret view", query="q=x", shared=True
     )
+    from funia.activities.models import CalendarFeed
+    from funia.core.notifications import notify
+
+    notification = notify(
+        tenant=outsider.tenant, user=outsider.user, kind="reminder", title="Rival secret notice"
+    )
+    calendar_feed = CalendarFeed.objects.create(tenant=outsider.tenant, user=outsider.user)
     sales = _rival_sales_records(outsider, rival_rep, account, contact)
     ids = {
         **sales,
@@ -293,6 +315,9 @@ def other_org_records(outsider):
         "custom_field": custom_field.pk,
         "custom_field_deleted": custom_field_deleted.pk,
         "saved_view": saved_view.pk,
+        "notification": notification.pk,
+        # A feed's address holds its secret token, never its id (tests/activities).
+        "calendar_feed": calendar_feed.pk,
     }
     markers = [
         outsider.tenant.name,
@@ -313,6 +338,8 @@ def other_org_records(outsider):
         "Rival Secret Field",
         "rival_trashed_field",
         "Rival secret view",
+        "Rival secret notice",
+        calendar_feed.token,
         *RIVAL_SALES_MARKERS,
     ]
     return OtherOrgRecords(outsider.tenant, ids, markers)

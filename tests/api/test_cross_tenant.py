@@ -22,9 +22,22 @@ RECORD_OF_PARAMETER = {
     "user_id": "user",
     "token_id": "token",
     "custom_field_id": "custom_field",
+    "lead_id": "lead",
+    "lead_form_id": "lead_form",
+    "assignment_rule_id": "assignment_rule",
+    # The public web-to-lead endpoint is keyed by the form's secret key, public by design (no
+    # login): Rival's form id in its place must be 404; that Rival's real key creates a lead
+    # only in Rival's organisation is tested in tests/sales/leads/test_web_to_lead.py.
+    "form_key": "lead_form",
     "merge_id": "merge",
     "scan_id": "duplicate_scan",
     "import_id": "import",
+    "notification_id": "notification",
+    "activity_id": "activity",
+    "activity_purpose_id": "activity_purpose",
+    "pipeline_id": "pipeline",
+    "opportunity_id": "opportunity",
+    "exchange_rate_id": "exchange_rate",
 }
 # List endpoint -> kinds of Rival's records it must never return (None: tested elsewhere).
 RECORDS_OF_LIST = {
@@ -34,13 +47,27 @@ RECORDS_OF_LIST = {
     "/api/v1/users": ("user", "admin_user"),
     "/api/v1/tokens": ("token",),
     "/api/v1/custom-fields": ("custom_field", "custom_field_deleted"),
+    "/api/v1/leads": ("lead", "lead_deleted"),
+    "/api/v1/lead-forms": ("lead_form", "lead_form_deleted"),
+    "/api/v1/assignment-rules": ("assignment_rule", "assignment_rule_deleted"),
     "/api/v1/audit": None,  # needs a record: test_the_audit_trail_of_a_rival_record_is_404
     "/api/v1/search": None,  # needs a query: tests/search/test_search_scope.py
     "/api/v1/duplicates": ("duplicate_cluster",),
     "/api/v1/imports": ("import",),
+    "/api/v1/notifications": ("notification",),
+    "/api/v1/pipelines": ("pipeline",),
+    "/api/v1/exchange-rates": ("exchange_rate", "exchange_rate_deleted"),
+    "/api/v1/opportunities": ("opportunity", "opportunity_deleted"),
+    "/api/v1/activities": ("activity", "activity_deleted"),
+    "/api/v1/activity-purposes": ("activity_purpose", "activity_purpose_deleted"),
+    "/api/v1/activity-conflicts": ("activity_conflict",),
 }
 # Kinds with a trashed twin in other_org_records ("account" -> "account_deleted").
 TRASHABLE = {"account_deleted", "contact_deleted", "team_deleted", "custom_field_deleted"}
+TRASHABLE |= {"lead_deleted", "lead_form_deleted", "assignment_rule_deleted"}
+TRASHABLE |= {"opportunity_deleted", "exchange_rate_deleted"}
+TRASHABLE |= {"activity_deleted"}
+TRASHABLE |= {"activity_purpose_deleted"}
 NONEXISTENT_ID = 2**62
 STATES = ("live", "trashed")
 METHODS = {"get", "post", "put", "patch", "delete"}
