@@ -224,3 +224,18 @@ def test_deleting_and_restoring_a_deal(web_as, admin, b2b):
     assert "Trash me" not in browser.get(reverse("opportunity_list")).content.decode()
     browser.post(reverse("opportunity_restore", args=[deal.pk]))
     assert "Trash me" in browser.get(reverse("opportunity_list")).content.decode()
+
+
+def test_deal_page_lists_its_activities_with_a_prefilled_new_activity_link(web_as, rep):
+    from funia.activities import services as activity_services
+
+    factories.pipeline(rep)
+    deal = factories.opportunity(rep, name="Fleet renewal")
+    activity_services.activity_create(
+        by=rep, kind="task", subject="Prepare the offer", opportunity_id=deal.pk
+    )
+
+    html = web_as(rep).get(reverse("opportunity_detail", args=[deal.pk])).content.decode()
+
+    assert "Prepare the offer" in html
+    assert f"opportunity={deal.pk}" in html

@@ -176,7 +176,11 @@ class RecordPages:
         @member_required
         def view(request, pk: int):
             record = self._get(request, pk)
-            self.delete(by=request.actor, **{self.name: record})
+            try:
+                self.delete(by=request.actor, **{self.name: record})
+            except ValidationError as exc:  # e.g. a record that is read-only by now
+                messages.error(request, " ".join(exc.messages))
+                return redirect(f"{self.name}_detail", pk=record.pk)
             messages.success(request, _("Moved to the trash. You can restore it from there."))
             return redirect(f"{self.name}_list")
 
