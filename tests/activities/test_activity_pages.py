@@ -255,3 +255,11 @@ def test_the_dashboard_counts_todays_open_activities(web_as, rep):
     services.activity_create(by=rep, kind="task", subject="Today", due_at=timezone.now())
     html = web_as(rep).get(reverse("home")).content.decode()
     assert reverse("my_day") in html
+
+
+def test_the_conflicts_report_is_in_the_menu_of_managers_not_of_reps(web_as, rep, manager):
+    from django.urls import reverse as url
+
+    report = url("activity_conflict_report")
+    assert report not in web_as(rep).get(url("home")).content.decode()
+    assert report in web_as(manager).get(url("home")).content.decode()

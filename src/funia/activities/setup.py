@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from funia.activities import selectors
 from funia.activities.registry import user_name
+from funia.activities.selectors import CONFLICT_REVIEWERS
 from funia.activities.services import default_purposes_create
 from funia.core.models import Organization
 from funia.customers.card import TimelineEntry, register_timeline_source
@@ -17,7 +18,15 @@ from funia.web.navigation import NavEntry, register
 
 register(NavEntry(_("My day"), "my_day", "sun", order=5))
 register(NavEntry(_("Activities"), "activity_list", "check", order=40))
-register(NavEntry(_("Contact conflicts"), "activity_conflict_report", "alert", order=60))
+register(
+    NavEntry(
+        _("Contact conflicts"),
+        "activity_conflict_report",
+        "alert",
+        order=60,
+        roles=frozenset(CONFLICT_REVIEWERS),
+    )
+)
 register(
     NavEntry(_("Activity purposes"), "activity_purpose_list", "list", admin_only=True, order=960)
 )

@@ -12,6 +12,8 @@ class NavEntry:
     icon: str = ""
     admin_only: bool = False
     order: int = 100
+    # When set, only members with one of these roles see the entry (e.g. manager reports).
+    roles: frozenset[str] = frozenset()
 
 
 _entries: list[NavEntry] = []
@@ -23,7 +25,12 @@ def register(entry: NavEntry) -> None:
 
 
 def entries_for(actor) -> list[NavEntry]:
-    visible = [e for e in _entries if not e.admin_only or (actor and actor.is_admin)]
+    visible = [
+        e
+        for e in _entries
+        if (not e.admin_only or (actor and actor.is_admin))
+        and (not e.roles or (actor and actor.role in e.roles))
+    ]
     return sorted(visible, key=lambda e: e.order)
 
 
