@@ -14,7 +14,7 @@ from funia.core.actor import Actor
 from funia.core.models import Membership, Organization, Role
 from funia.customers import custom_fields, dedupe
 from funia.customers import services as customer_services
-from funia.demo_sales import build_sales
+from funia.demo_sales import build_activities, build_leads, build_sales
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "funia-demo-2026"  # noqa: S105  (published demo logins)
@@ -199,6 +199,8 @@ def _build(*, accounts: int, seed: int) -> Actor:
             )
     _duplicates(admin, created, rng)
     build_sales(admin, accounts=created, owners=owners, sources=SOURCES, rng=rng)
+    build_leads(admin, users=users, rng=rng)
+    build_activities(admin, users=users, rng=rng)
     return admin
 
 

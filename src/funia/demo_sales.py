@@ -105,3 +105,136 @@ def _history(rng: random.Random, started, now) -> tuple[list[dict], str]:
         elif roll < ADVANCE[position] + LOSE:
             history.append({"stage": "Lost", "at": at})
             return history, "Lost"
+
+
+LEAD_COMPANIES = [
+    ("Иван", "Петков", "Балкан Агро ЕООД", "BG", "Agriculture"),
+    ("Ralitsa", "Koleva", "Vitosha Soft", "BG", "Software"),
+    ("Andrei", "Popescu", "Carpați Logistic SRL", "RO", "Logistics"),
+    ("Nikos", "Papadopoulos", "Aegean Retail", "GR", "Retail"),
+    ("Петър", "Маринов", "Марица Строй АД", "BG", "Construction"),
+    ("Jelena", "Jovanović", "Dunav Telekom", "RS", "Telecommunications"),
+    ("Klaus", "Becker", "Becker Maschinenbau GmbH", "DE", "Manufacturing"),
+    ("Десислава", "Янева", "Хотел Пирин", "BG", "Hospitality"),
+]
+OUTCOMES = ["Reached, interested", "Left a message", "No answer", "Asked for an offer"]
+
+
+def build_leads(admin: Actor, *, users: dict, rng) -> None:
+    """A web form, round-robin assignment per country, leads in every status."""
+    from funia.core.models import Team
+    from funia.sales.leads import assignment, services, webform
+
+    teams = {t.name: t for t in Team.objects.for_tenant(admin.tenant)}
+    assignment.assignment_rule_create(
+        by=admin, name="Bulgaria: Sofia team", countries=["BG"], team_id=teams["Sofia sales"].pk
+    )
+    assignment.assignment_rule_create(
+        by=admin, name="Abroad: Plovdiv team", team_id=teams["Plovdiv sales"].pk
+    )
+    form = webform.lead_form_create(
+        by=admin,
+        name="Website contact form",
+        fields=["first_name", "last_name", "company", "email", "phone", "country", "message"],
+        required=["last_name", "email"],
+        allowed_origins=["https://www.funia.example"],
+        consent_text="I agree that Funia Demo may contact me about my request.",
+        thank_you="Thank you! We will call you within one working day.",
+    )
+    statuses = ["new", "new", "working", "working", "qualified", "disqualified"]
+    for index in range(48):
+        first, last, company, country, industry = LEAD_COMPANIES[index % len(LEAD_COMPANIES)]
+        status = statuses[index % len(statuses)]
+        services.lead_capture(
+            by=admin,
+            form=form if index % 2 == 0 else None,
+            first_name=first,
+            last_name=last if index < len(LEAD_COMPANIES) else f"{last} {index}",
+            company=company if index < len(LEAD_COMPANIES) else f"{company} {index}",
+            email=f"lead{index}@lead{index}.example",
+            country=country,
+            industry=industry,
+            source="Web form" if index % 2 == 0 else rng.choice(["Trade show", "Referral"]),
+            campaign="Spring fair 2026" if index % 5 == 0 else "",
+            rating=rng.choice(["hot", "warm", "cold", ""]),
+            status=status,
+            disqualify_reason="No budget this year" if status == "disqualified" else "",
+            consent_marketing=index % 3 == 0 or None,
+        )
+
+
+def build_activities(admin: Actor, *, users: dict, rng) -> None:
+    """A history of calls and meetings on the deals, today's agenda of every rep, and one
+    contact-registry conflict: the service desk and a rep calling the same customer about
+    a collection within days."""
+    from funia.activities import services
+    from funia.activities.models import ActivityPurpose
+    from funia.core.actor import Actor as ActorClass
+    from funia.core.models import Membership
+    from funia.sales.models import Opportunity
+
+    tenant = admin.tenant
+    purposes = {p.position: p for p in ActivityPurpose.objects.for_tenant(tenant)}
+    offer, follow_up, collection = purposes[1], purposes[2], purposes[3]
+
+    def actor_of(user):
+        return ActorClass.from_membership(Membership.objects.for_tenant(tenant).get(user=user))
+
+    now = timezone.now()
+    deals = list(
+        Opportunity.objects.for_tenant(tenant)
+        .filter(closed_at__isnull=True)
+        .select_related("owner", "contact")
+        .order_by("id")[:120]
+    )
+    for index, deal in enumerate(deals):
+        if deal.owner is None or deal.contact_id is None:
+            continue
+        owner = actor_of(deal.owner)
+        done_at = now - datetime.timedelta(days=rng.randint(1, 40), hours=rng.randint(0, 6))
+        services.activity_create(
+            by=owner,
+            kind=rng.choice(["call", "call", "meeting", "visit"]),
+            subject=f"{deal.name}: {rng.choice(['discovery call', 'demo', 'offer review'])}",
+            contact_id=deal.contact_id,
+            opportunity_id=deal.pk,
+            purpose_id=rng.choice([offer, follow_up]).pk,
+            due_at=done_at,
+            done_at=done_at,
+            duration_minutes=rng.choice([15, 30, 45, 60]),
+            outcome=rng.choice(OUTCOMES),
+        )
+        if index % 3 == 0:  # the next step, on today's or tomorrow's agenda
+            due = now.replace(hour=9, minute=0, second=0, microsecond=0) + datetime.timedelta(
+                days=index % 2, hours=rng.randint(0, 8)
+            )
+            services.activity_create(
+                by=owner,
+                kind=rng.choice(["call", "meeting", "task"]),
+                subject=f"{deal.name}: {deal.next_step or 'follow up'}",
+                contact_id=deal.contact_id,
+                opportunity_id=deal.pk,
+                purpose_id=follow_up.pk,
+                due_at=due,
+                duration_minutes=30,
+            )
+    # The planted conflict: service desk first, then the account's rep, same purpose.
+    deal = next(d for d in deals if d.contact_id and d.owner_id)
+    services.activity_create(
+        by=actor_of(users["agent"]),
+        kind="call",
+        subject="Overdue invoice",
+        contact_id=deal.contact_id,
+        purpose_id=collection.pk,
+        due_at=now - datetime.timedelta(days=3),
+        done_at=now - datetime.timedelta(days=3),
+        outcome="Promised to pay next week",
+    )
+    services.activity_create(
+        by=actor_of(deal.owner),
+        kind="call",
+        subject="Payment reminder",
+        contact_id=deal.contact_id,
+        purpose_id=collection.pk,
+        due_at=now + datetime.timedelta(hours=2),
+    )
