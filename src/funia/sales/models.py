@@ -194,6 +194,13 @@ class Opportunity(TenantModel):
     def __str__(self) -> str:
         return self.name
 
+    # References the services check within the organisation themselves (a stricter check
+    # than the foreign keys' own, which would cost a query each on every save, every move).
+    checked_references = ("tenant", "owner", "account", "contact", "pipeline", "stage", "lead")
+
+    def clean_fields(self, exclude=None):
+        super().clean_fields(exclude={*(exclude or ()), *self.checked_references})
+
 
 class StageChange(TenantScoped):
     """One entry of a deal into a stage: append-only, the source of every pipeline report.

@@ -5,6 +5,7 @@ Every entry into a stage appends a `StageChange` (from, to, at, by, amount and p
 at that moment); the history is never edited, so reports computed from it stay honest.
 """
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,19 +62,31 @@ def _gate_errors(deal: Opportunity, stage: Stage) -> dict:
     return errors
 
 
-def _resolve_stage(tenant, pipeline: Pipeline, ref) -> Stage:
-    """A stage of the pipeline by id, or by name (migrations name stages)."""
-    stages = Stage.objects.for_tenant(tenant).filter(pipeline=pipeline)
+def _resolve_stage(tenant, pipeline: Pipeline | int, ref) -> Stage:
+    """A stage of the pipeline (given as a Pipeline or its id) by id, or by name
+    (migrations name stages)."""
+    pipeline_id = pipeline if isinstance(pipeline, int) else pipeline.pk
+    stages = Stage.objects.for_tenant(tenant).filter(pipeline_id=pipeline_id)
+    by_id = isinstance(ref, int) or (
+        isinstance(ref, str) and ref.strip().isascii() and ref.strip().isdigit()
+    )
     try:
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        if by_id:
+            if not 0 < int(ref) < 2**63:  # beyond any id: no such stage
+                raise Stage.DoesNotExist
             return stages.get(pk=int(ref))
         return stages.get(name__iexact=str(ref).strip())
     except Stage.DoesNotExist:
+        if isinstance(pipeline, int):
+            pipeline = Pipeline.objects.for_tenant(tenant, with_deleted=True).get(pk=pipeline)
+        # An id is not echoed: a stage of another organisation answers like a missing one.
+        message = (
+            _("No such stage in the pipeline “%(pipeline)s”.")
+            if by_id
+            else _("“%(stage)s” is not a stage of the pipeline “%(pipeline)s”.")
+        )
         raise ValidationError(
-            {
-                "stage": _("“%(stage)s” is not a stage of the pipeline “%(pipeline)s”.")
-                % {"stage": ref, "pipeline": pipeline.name}
-            }
+            {"stage": message % {"stage": ref, "pipeline": pipeline.name}}
         ) from None
     except Stage.MultipleObjectsReturned:
         raise ValidationError(
@@ -132,6 +145,17 @@ def _prepare(by: Actor, data: dict, current: Opportunity | None) -> dict:
     tenant = by.tenant
     pipeline_id = data.get("pipeline_id", current.pipeline_id if current else None)
     pipeline = None
+    if current is not None and pipeline_id == current.pipeline_id:
+        # The deal's own pipeline: no need to read it (a move within the pipeline).
+        data["pipeline_id"] = pipeline_id
+        stage_ref = data.pop("stage_id", None)
+        if errors:
+            raise ValidationError(errors)
+        if stage_ref is not None:
+            data["stage"] = _resolve_stage(tenant, pipeline_id, stage_ref)
+        if "currency" in data:
+            data["currency"] = money.normalize_currency(data.get("currency") or tenant.currency)
+        return data
     if pipeline_id is None:
         pipeline = default_pipeline(tenant=tenant)
         if pipeline is None:
@@ -212,6 +236,14 @@ def _row_fields(deal: Opportunity) -> dict:
     return {name: getattr(deal, name) for name in names if name not in skip}
 
 
+def _tenant_zone(tenant):
+    """The organisation's time zone (a history time without an offset is local time)."""
+    try:
+        return zoneinfo.ZoneInfo(tenant.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
+
+
 def _clean_history(by: Actor, data: dict, raw: list[dict]) -> list[tuple[Stage, datetime]]:
     if len(raw) > MAX_HISTORY:
         raise ValidationError({"stage_history": _("At most %(n)d entries.") % {"n": MAX_HISTORY}})
@@ -233,7 +265,7 @@ def _clean_history(by: Actor, data: dict, raw: list[dict]) -> list[tuple[Stage, 
                 {"stage_history": _("Entry %(n)d needs its time (ISO 8601).") % {"n": index + 1}}
             )
         if timezone.is_naive(at):
-            at = timezone.make_aware(at, timezone.get_default_timezone())
+            at = timezone.make_aware(at, _tenant_zone(by.tenant))
         if previous_at is not None and at < previous_at:
             raise ValidationError(
                 {

@@ -50,23 +50,29 @@ def exchange_rate_get(*, actor: Actor, pk: int, with_deleted: bool = False) -> E
     return ExchangeRate.objects.for_tenant(actor.tenant, with_deleted=with_deleted).get(pk=pk)
 
 
-def _opportunity_details(qs: QuerySet) -> QuerySet:
+def _opportunity_details(qs: QuerySet, details: bool = True) -> QuerySet:
+    if not details:  # the stage only: what the API shows besides ids
+        return qs.select_related("stage")
     return qs.select_related("owner", "account", "contact", "pipeline", "stage")
 
 
-def opportunity_list(*, actor: Actor, filters=None) -> QuerySet[Opportunity]:
+def opportunity_list(*, actor: Actor, filters=None, details: bool = True) -> QuerySet[Opportunity]:
+    """Deals the actor sees; `details=False` joins the stage only (owner, account, contact
+    and pipeline stay ids)."""
     qs = visible_records(Opportunity, actor, with_deleted=True)
     sort = "-updated_at"
     if filters is not None:
         qs = filters.filter(qs)
         sort = getattr(filters, "sort", None) or sort
-    return _opportunity_details(qs).order_by(sort, "id")
+    return _opportunity_details(qs, details).order_by(sort, "id")
 
 
-def opportunity_get(*, actor: Actor, pk: int, with_deleted: bool = False) -> Opportunity:
-    return _opportunity_details(visible_records(Opportunity, actor, with_deleted=with_deleted)).get(
-        pk=pk
-    )
+def opportunity_get(
+    *, actor: Actor, pk: int, with_deleted: bool = False, details: bool = True
+) -> Opportunity:
+    return _opportunity_details(
+        visible_records(Opportunity, actor, with_deleted=with_deleted), details
+    ).get(pk=pk)
 
 
 def stage_history(*, opportunity: Opportunity) -> QuerySet[StageChange]:
@@ -94,6 +100,7 @@ def time_in_stages(*, opportunity: Opportunity, now=None) -> list[dict]:
         end = left or (None if closed else now)
         stays.append(
             {
+                "change": change,
                 "stage": change.to_stage,
                 "entered": change.at,
                 "left": left,
