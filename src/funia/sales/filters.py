@@ -56,8 +56,12 @@ class OpportunityFilter(ListFilter):
     def filter_status(self, value):
         if not value:
             return Q()
+        # Open and closed read `closed_at` (kept by the services with the stage's kind),
+        # which the (pipeline, closed_at) index serves without joining the stages.
+        if value == "open":
+            return Q(closed_at__isnull=True)
         if value == "closed":
-            return ~Q(stage__kind="open")
+            return Q(closed_at__isnull=False)
         return Q(stage__kind=value)
 
     def filter_deleted(self, value: bool) -> Q:

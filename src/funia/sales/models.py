@@ -186,6 +186,23 @@ class Opportunity(TenantModel):
                 condition=models.Q(deleted_at__isnull=True),
                 name="opportunity_live_owner",
             ),
+            # The board: a pipeline's open deals and those closed lately, per stage too.
+            models.Index(
+                fields=["tenant", "pipeline", "closed_at"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="opportunity_live_closed",
+            ),
+            models.Index(
+                fields=["tenant", "stage", "closed_at"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="opportunity_live_stage_closed",
+            ),
+            # The list's default order within a pipeline.
+            models.Index(
+                fields=["tenant", "pipeline", "updated_at"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="opportunity_live_updated",
+            ),
             models.Index(fields=["tenant", "expected_close_date"]),
             models.Index(fields=["tenant", "account"]),
             models.Index(fields=["tenant", "contact"]),

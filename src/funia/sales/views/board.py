@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Sum
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -75,14 +75,20 @@ def board_query(pipeline, filters: OpportunityFilter) -> str:
 
 
 def board_deals(actor, pipeline, filters: OpportunityFilter):
-    """The live deals of the pipeline the actor sees and the filters keep: the open ones
-    and those closed (won or lost) in the last CLOSED_DAYS days. Older closed deals are in
-    the list and the reports; on the board they would bury the work at hand."""
-    cutoff = timezone.now() - datetime.timedelta(days=CLOSED_DAYS)
-    qs = visible_records(Opportunity, actor).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__gte=cutoff), pipeline=pipeline
-    )
+    """The live deals of the pipeline the actor sees and the filters keep (all of them;
+    `on_board` narrows them to what the columns show)."""
+    qs = visible_records(Opportunity, actor).filter(pipeline=pipeline)
     return filters.filter(qs)
+
+
+def on_board(deals, *, closed: bool):
+    """The open deals (closed=False), or those closed (won or lost) in the last CLOSED_DAYS
+    days: older closed deals are in the list and the reports; on the board they would bury
+    the work at hand. Two plain conditions rather than one OR, so each reads the
+    (pipeline or stage, closed_at) index as a range."""
+    if not closed:
+        return deals.filter(closed_at__isnull=True)
+    return deals.filter(closed_at__gte=timezone.now() - datetime.timedelta(days=CLOSED_DAYS))
 
 
 def ordered_stages(actor, pipeline) -> list:
@@ -92,7 +98,8 @@ def ordered_stages(actor, pipeline) -> list:
 
 def _cards(deals, stage, offset: int) -> tuple[list, bool]:
     rows = list(
-        deals.filter(stage_id=stage.pk)
+        on_board(deals, closed=stage.is_closed)
+        .filter(stage_id=stage.pk)
         .select_related("owner", "account")
         .order_by(F("expected_close_date").asc(nulls_last=True), "-amount_base", "id")[
             offset : offset + CARDS_PER_COLUMN + 1
@@ -109,7 +116,9 @@ def board_columns(actor, pipeline, filters, stages, only=None) -> list[Column]:
     deals = board_deals(actor, pipeline, filters)
     totals = {
         row["stage_id"]: row
-        for row in deals.order_by()
+        for closed in (False, True)
+        for row in on_board(deals, closed=closed)
+        .order_by()
         .values("stage_id")
         .annotate(count=Count("id"), total=Sum("amount_base"))
     }
