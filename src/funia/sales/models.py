@@ -8,21 +8,22 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from funia.core.tenancy import TenantModel, TenantScoped
 
 
 class StageKind(models.TextChoices):
-    OPEN = "open", _("Open")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
+    OPEN = "open", pgettext_lazy("deal status", "Open")
+    WON = "won", pgettext_lazy("deal status", "Won")
+    LOST = "lost", pgettext_lazy("deal status", "Lost")
 
 
 class ForecastCategory(models.TextChoices):
-    PIPELINE = "pipeline", _("Pipeline")
+    PIPELINE = "pipeline", pgettext_lazy("forecast category", "Pipeline")
     BEST_CASE = "best_case", _("Best case")
     COMMIT = "commit", _("Commit")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("forecast category", "Closed")
     OMITTED = "omitted", _("Omitted")
 
 
@@ -259,7 +260,7 @@ class StageChange(TenantScoped):
 
 
 class LeadStatus(models.TextChoices):
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("lead status", "New")
     WORKING = "working", _("Working")
     QUALIFIED = "qualified", _("Qualified")
     DISQUALIFIED = "disqualified", _("Disqualified")
