@@ -47,6 +47,8 @@ ALLOWED_HOSTS = env_list("FUNIA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("FUNIA_CSRF_TRUSTED_ORIGINS", "")
 # Where users reach Funia (https://crm.example.com): links in emails and calendar UIDs.
 FUNIA_BASE_URL = os.environ.get("FUNIA_BASE_URL", "").rstrip("/")
+# Behind a reverse proxy: the header that carries the visitor's address (X-Forwarded-For).
+CLIENT_IP_HEADER = os.environ.get("FUNIA_CLIENT_IP_HEADER", "")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -208,3 +208,23 @@ def test_the_hosted_page_posts_from_our_own_origin(lead_form, admin):
     )
     assert response.status_code == 303
     assert leads(admin.tenant).filter(email="own@example.org").exists()
+
+
+def test_behind_a_proxy_the_limit_counts_the_forwarded_address(lead_form, settings):
+    settings.WEB_TO_LEAD_RATE_LIMIT = (1, 600)
+    settings.CLIENT_IP_HEADER = "X-Forwarded-For"
+    client = Client()
+
+    def post(forwarded):
+        return client.post(
+            url(lead_form),
+            {"email": "a@b.example"},
+            content_type="application/json",
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    assert post("203.0.113.5").status_code == 201
+    # A client cannot dodge the limit by prefixing a made-up address: the proxy's is last.
+    assert post("198.51.100.7, 203.0.113.5").status_code == 429
+    assert post("203.0.113.6").status_code == 201

@@ -12,6 +12,7 @@ from funia.api.concurrency import if_match, with_etag
 from funia.api.problems import problem
 from funia.api.records import RecordRoutes
 from funia.api.schemas import Id
+from funia.core.http import client_address
 from funia.sales.leads import assignment, conversion, selectors, services, webform
 from funia.sales.leads.filters import AssignmentRuleFilter, LeadFilter, LeadFormFilter
 from funia.sales.leads.schemas import (
@@ -195,10 +196,6 @@ def _submission_data(request: HttpRequest) -> dict | None:
     return None
 
 
-def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 @router.api_operation(
     ["OPTIONS"],
     "/web-to-lead/{form_key}",
@@ -246,7 +243,7 @@ def web_to_lead_submit(request, form_key: str):
     if not webform.origin_allowed(form, origin, _own_origin(request)):
         return _with_cors(problem(403, "This site may not post to the form."), request, False)
     try:
-        webform.check_rate(form, _client_address(request))
+        webform.check_rate(form, client_address(request))
     except webform.RateLimited as limited:
         response = problem(429, "Too many submissions; try again later.")
         response["Retry-After"] = str(limited.retry_after)
