@@ -42,3 +42,11 @@ def test_pages_show_times_in_the_organisation_time_zone(admin, web_as):
 
     assert tokyo in html
     assert sofia not in html
+
+
+def test_an_admin_sets_the_contact_registry_window(admin, api_as):
+    client = api_as(admin)
+    response = client.call("patch", "/organization", {"contact_window_days": 30})
+    assert response.status_code == 200
+    assert response.json()["contact_window_days"] == 30
+    assert client.call("patch", "/organization", {"contact_window_days": 0}).status_code == 422

@@ -109,6 +109,7 @@ class OrganizationOut(Schema):
     default_region: str
     merge_undo_days: int
     reps_see_team_records: bool
+    contact_window_days: int
 
 
 class OrganizationPatch(InputSchema):
@@ -119,3 +120,4 @@ class OrganizationPatch(InputSchema):
     default_region: str | None = Field(None, pattern=r"^[A-Z]{2}$")
     merge_undo_days: int | None = Field(None, ge=1, le=3650)
     reps_see_team_records: bool | None = None
+    contact_window_days: int | None = Field(None, ge=1, le=365)

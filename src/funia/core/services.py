@@ -145,6 +145,7 @@ ORGANIZATION_SETTINGS = (
     "default_region",
     "merge_undo_days",
     "reps_see_team_records",
+    "contact_window_days",
 )
 
 

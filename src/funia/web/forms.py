@@ -79,4 +79,5 @@ class OrganizationForm(forms.ModelForm):
             "default_region",
             "merge_undo_days",
             "reps_see_team_records",
+            "contact_window_days",
         ]
