@@ -9,8 +9,9 @@ run:
 - import: `funia.imports.engine.process_import` (what the job and `funia import` run), with
   the duplicate policy `skip`.
 
-Prints rows per second, the ratio to the baseline and the peak memory of the process
-(getrusage maxrss). SQLite in a temporary directory by default; PostgreSQL when
+Prints rows per second, the ratio to the baseline, CPU seconds and the peak memory of the
+process and of its helpers (getrusage maxrss); the temporary directory is removed at the
+end. SQLite in a temporary directory by default; PostgreSQL when
 FUNIA_DATABASE_URL is set (use a database created for the run and dropped afterwards).
 Run: .venv/bin/python bench/bench_import.py [--rows N]
 """
@@ -20,6 +21,7 @@ import csv
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -198,8 +200,8 @@ def main() -> int:
             f"{base_seconds / seconds:>11.2f} {cpu:>7.1f} {args.rows / cpu:>11,.0f}"
         )
     print(
-        f"the import's helper process (validation, one chunk ahead): {helper_cpu:.1f} CPU s, "
-        f"peak memory {helper_peak_mb:.0f} MB"
+        f"the import's helper processes (validation, ahead of the writer): "
+        f"{helper_cpu:.1f} CPU s, peak memory {helper_peak_mb:.0f} MB"
     )
     print(
         f"created {job.created:,}, updated {job.updated:,}, skipped {job.skipped:,}, "
@@ -211,4 +213,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        code = main()
+    finally:
+        connection.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    sys.exit(code)

@@ -290,3 +290,31 @@ def test_an_xlsx_file_imports_like_a_csv(admin, run_import):
 
     assert job.created == 1
     assert contacts_of(admin).get().points.get().value == "+359888123456"
+
+
+def test_the_audit_entry_of_an_imported_contact_is_what_a_create_records(admin, run_import):
+    from funia.core.audit import _jsonable, diff, snapshot
+    from funia.customers.services import prepare_record, prepared_audit_lists
+
+    job = run_import(
+        admin,
+        "one.csv",
+        "First Name,Last Name,Email,Phone,City,Country,Tags\n"
+        'Мария,Иванова,Maria@Example.com,0888 123 457,Пловдив,BG,"b, a"\n',
+    )
+    assert job.created == 1
+    contact = Contact.objects.for_tenant(admin.tenant).get(last_name="Иванова")
+    entry = AuditEntry.objects.for_tenant(admin.tenant).get(object_id=contact.pk)
+    prepared = prepare_record(
+        admin,
+        "contact",
+        {
+            "emails": ["maria@example.com"],
+            "phones": ["+359888123457"],
+            "addresses": [{"city": "Пловдив", "country": "BG"}],
+            "tags": ["b", "a"],
+        },
+        current=contact,
+    )
+    expected = _jsonable(diff({}, snapshot(contact))) | prepared_audit_lists(prepared)
+    assert entry.changes == expected

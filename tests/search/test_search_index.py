@@ -46,3 +46,37 @@ def test_a_changed_definition_replaces_the_triggers_and_rebuilds(admin, titles):
     assert triggers_of(CONTACT_INDEX) == {n for n in triggers_of(changed) if changed.signature in n}
     assert backend.ensure(changed) is False
     assert titles(admin, "zzfoo") == ["Maria Ivanova"]
+
+
+def test_records_written_in_bulk_are_found_right_away_and_later_writes_still_index(admin, titles):
+    from django.db import transaction
+
+    from funia.imports.bulk import RecordPreparer, records_bulk_create
+
+    preparer = RecordPreparer(by=admin, entity="contact")
+    records = [
+        preparer.prepare({"first_name": "Bulk", "last_name": name, "emails": [f"{name}@ex.bg"]})
+        for name in ("Zarkova", "Zlatev")
+    ]
+    with transaction.atomic():
+        records_bulk_create(by=admin, records=records)
+
+    assert titles(admin, "zarkova") == ["Bulk Zarkova"]
+    assert titles(admin, "zlatev@ex") == ["Bulk Zlatev"]
+    factories.contact(admin, first_name="One", last_name="Byone")
+    assert titles(admin, "byone") == ["One Byone"]
+
+
+def test_a_bulk_insert_leaves_no_pause_behind(db):
+    from django.db import transaction
+
+    from funia.search.index import bulk_insert
+
+    backend = backend_for(connection)
+    if not backend.pauses_row_triggers:
+        return  # statement triggers index a bulk insert as one statement already
+    with transaction.atomic(), bulk_insert(CONTACT_INDEX.table, [10**9]):
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM search_index_pause")
+        assert cursor.fetchone()[0] == 0

@@ -9,23 +9,28 @@ The customers services write one record per call (about fifteen queries each). A
 - leaves references (owner, account, parent) and custom values to the caller, who checks
   them once per chunk with the same rules (`clean_custom` with the field definitions read
   once, members and visible accounts read once);
-- writes the records, their contact points, addresses, tags and consent events, and one
-  `create` audit entry per record holding what `record_create` records
-  (`diff({}, snapshot(record))` plus the lists), in multi-row INSERT statements inside the
-  caller's transaction. Django's `bulk_create` spends most of its time preparing each value
-  of each field; here the values are already clean, so only the types the database driver
-  cannot take as they are (date-times, JSON) are converted.
+- writes the records (with ids taken beforehand, so no RETURNING and no second pass), their
+  contact points, addresses, tags and consent events, and one `create` audit entry per
+  record holding what `record_create` records (`diff({}, snapshot(record))` plus the
+  lists), inside the caller's transaction: COPY on PostgreSQL, one prepared single-row
+  INSERT run for all rows on SQLite. Django's `bulk_create` spends most of its time
+  preparing each value of each field; here the values are already clean, so only the
+  types the database driver cannot take as they are (JSON; date-times on SQLite) are
+  converted. The search index of the records is written with one statement per chunk
+  (`search.index.bulk_insert`), in the same transaction.
 """
 
 import functools
+import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from funia.core.actor import Actor
-from funia.core.audit import diff, snapshot
+from funia.core.audit import _jsonable as audit_jsonable
 from funia.core.models import AuditAction, AuditEntry
 from funia.customers import services
 from funia.customers.models import (
@@ -36,12 +41,12 @@ from funia.customers.models import (
     ContactPoint,
     RecordTag,
 )
+from funia.search import index as search_index
 
 MODELS = {"account": Account, "contact": Contact}
 # Checked in bulk by the caller (see the module docstring), so left out of clean_fields().
 REFERENCE_FIELDS = ("tenant", "owner", "account", "parent", "merged_into")
 REFERENCES = ("owner_id", "account_id", "parent_id")
-MAX_PARAMETERS = 10_000
 
 
 @dataclass
@@ -62,6 +67,10 @@ class RecordPreparer:
         # `prepare_record` reads missing fields from `current`; a blank record makes them empty
         # and skips the checks this module's callers make once per chunk. Never saved.
         self.blank = self.model(tenant_id=by.tenant.pk)
+        self.attnames = {field.attname for field in self.model._meta.concrete_fields}
+        self.defaults = [
+            (field.attname, field._get_default) for field in self.model._meta.concrete_fields
+        ]
 
     def prepare(
         self, data: dict, custom: dict | None = None, *, unchecked: tuple[str, ...] = ()
@@ -81,12 +90,30 @@ class RecordPreparer:
         prepared = services.prepare_record(self.by, self.entity, data, current=self.blank)
         prepared.fields.update(references)
         prepared.fields["custom"] = custom or {}
-        instance = self.model(tenant_id=self.by.tenant.pk, **prepared.fields)
+        instance = self.new_instance(prepared.fields)
         try:
             instance.clean_fields(exclude=(*REFERENCE_FIELDS, *unchecked))
         except ValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         return PreparedRecord(instance, prepared)
+
+    def new_instance(self, fields: dict):
+        """`model(tenant_id=..., **fields)` without the constructor's per-keyword work."""
+        if not fields.keys() <= self.attnames:
+            return self.model(tenant_id=self.by.tenant.pk, **fields)
+        values = {name: default() for name, default in self.defaults}
+        values.update(fields)
+        values["tenant_id"] = self.by.tenant.pk
+        return instance_from_values(self.model, values)
+
+
+def instance_from_values(model, values: dict):
+    """An unsaved instance holding `values` (every concrete field's attname), as the model's
+    constructor would make it; no per-field descriptor calls (no init signals are used)."""
+    instance = model.__new__(model)
+    instance._state = ModelState()
+    instance.__dict__.update(values)
+    return instance
 
 
 def prepare_record(*, by: Actor, entity: str, data: dict, custom: dict | None = None):
@@ -94,30 +121,62 @@ def prepare_record(*, by: Actor, entity: str, data: dict, custom: dict | None = 
     return RecordPreparer(by=by, entity=entity).prepare(data, custom)
 
 
-# -- multi-row inserts -------------------------------------------------------------------
+# -- bulk inserts ------------------------------------------------------------------------
 
 
 def _converter(field):
     """How a clean Python value of this field becomes a driver value (None: as it is)."""
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: json.dumps(value, cls=encoder)
+    if connection.vendor == "postgresql":
+        return None  # psycopg takes dates, times and decimals as they are
     if isinstance(field, models.DateTimeField):
         # A chunk's records share their timestamps: convert each distinct one once.
         return functools.lru_cache(maxsize=4)(connection.ops.adapt_datetimefield_value)
-    if isinstance(field, models.JSONField):
-        return lambda value: connection.ops.adapt_json_value(value, field.encoder)
     if isinstance(field, models.DecimalField | models.DateField):
         return lambda value: field.get_db_prep_save(value, connection)
     return None
 
 
-def insert(model, columns: list[str], rows: list[tuple], *, returning: bool = False) -> list:
-    """INSERT the rows (values in `columns` order, by field name); the new ids if asked.
+def allocate_ids(model, count: int) -> list[int]:
+    """`count` new primary keys of `model`'s table, for rows inserted with explicit ids.
 
-    PostgreSQL gets one array per column through UNNEST, as Django's own bulk_create does
-    (a short statement, parsed once); SQLite gets multi-row VALUES within its parameter
-    limit.
+    PostgreSQL: from the table's sequence (safe with concurrent writers). SQLite: after
+    the highest id ever used (the AUTOINCREMENT counter); the caller's transaction holds
+    SQLite's only write lock (transactions begin IMMEDIATE), so no other writer can take
+    them, and inserting them moves the counter on.
+    """
+    if count <= 0:
+        return []
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        if not connection.in_atomic_block:
+            raise RuntimeError("allocate_ids() on SQLite must run inside a transaction.")
+        quote = connection.ops.quote_name
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT max({quote(pk)}) FROM {quote(table)}), 0), "  # noqa: S608
+            "coalesce((SELECT max(seq) FROM sqlite_sequence WHERE name = %s), 0))",
+            [table],
+        )
+        first = cursor.fetchone()[0] + 1
+    return list(range(first, first + count))
+
+
+def insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """INSERT the rows (values in `columns` order, by field name) in one go.
+
+    PostgreSQL: COPY (one statement, no SQL to parse per row; statement triggers fire
+    once). SQLite: one single-row INSERT prepared once and run for every row.
     """
     if not rows:
-        return []
+        return
     fields = [model._meta.get_field(name) for name in columns]
     converters = [(i, c) for i, c in enumerate(map(_converter, fields)) if c is not None]
     if converters:
@@ -128,49 +187,37 @@ def insert(model, columns: list[str], rows: list[tuple], *, returning: bool = Fa
                     row[index] = convert(row[index])
     quote = connection.ops.quote_name
     # Table and column names come from the model, never from input; values are parameters.
-    head = (
-        f"INSERT INTO {quote(model._meta.db_table)} "
-        f"({', '.join(quote(field.column) for field in fields)}) "
-    )
-    suffix = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
-    if connection.vendor == "postgresql":
-        types = [field.db_type(connection).split("(")[0] for field in fields]
-        arrays = ", ".join(f"(%s)::{db_type}[]" for db_type in types)
-        statements = [
-            (
-                f"{head}SELECT * FROM UNNEST({arrays}){suffix}",  # noqa: S608
-                [list(c) for c in zip(*rows, strict=True)],
-            )
-        ]
-    else:
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        limit = min(connection.features.max_query_params or MAX_PARAMETERS, MAX_PARAMETERS)
-        size = max(1, limit // len(fields))
-        statements = [
-            (
-                f"{head}VALUES {', '.join([one] * len(batch))}{suffix}",
-                [value for row in batch for value in row],
-            )
-            for batch in (rows[start : start + size] for start in range(0, len(rows), size))
-        ]
-    ids = []
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(field.column) for field in fields)
     with connection.cursor() as cursor:
-        for sql, params in statements:
-            cursor.execute(sql, params)
-            if returning:
-                ids.extend(row[0] for row in cursor.fetchall())
-    return ids
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({placeholders})",  # noqa: S608
+                rows,
+            )
 
 
-def _insert_records(instances: list) -> None:
-    model = type(instances[0])
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    rows = [tuple(getattr(obj, f.attname) for f in fields) for obj in instances]
-    ids = insert(model, [f.name for f in fields], rows, returning=True)
-    for obj, pk in zip(instances, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
+def _audit_fields(model) -> list[tuple[str, int]]:
+    """(field name, index in the record's row) of what `audit.snapshot` records, in order."""
+    excluded = set(getattr(model, "audit_exclude", ()))
+    concrete = list(model._meta.concrete_fields)
+    return [
+        (field.name, index)
+        for index, field in enumerate(concrete)
+        if not field.primary_key and field.name not in excluded
+    ]
+
+
+_PLAIN = (str, int, bool, float)
+
+
+def _jsonable(value):
+    return value if isinstance(value, _PLAIN) else audit_jsonable(value)
 
 
 def records_bulk_create(*, by: Actor, records: list[PreparedRecord]) -> list:
@@ -178,46 +225,63 @@ def records_bulk_create(*, by: Actor, records: list[PreparedRecord]) -> list:
     if not records:
         return []
     instances = [r.instance for r in records]
-    owner_column = "account" if isinstance(instances[0], Account) else "contact"
+    model = type(instances[0])
+    owner_column = "account" if model is Account else "contact"
     tenant_id = by.tenant.pk
     user_id = by.user.pk
     token_id = by.token.pk if by.token is not None else None
     now = timezone.now()
-    object_type = instances[0]._meta.label_lower
-    for obj in instances:  # written together: one time for all, as one statement would
-        obj.created_at = obj.updated_at = now
+    object_type = model._meta.label_lower
+    concrete = list(model._meta.concrete_fields)
+    attnames = [field.attname for field in concrete]
     with transaction.atomic():
-        _insert_records(instances)
+        ids = allocate_ids(model, len(instances))
+        rows = []
+        for obj, pk in zip(instances, ids, strict=True):
+            # Written together: one time for all, as one statement would.
+            obj.pk = pk
+            obj.created_at = obj.updated_at = now
+            obj._state.adding = False
+            obj._state.db = connection.alias
+            rows.append(tuple(getattr(obj, name) for name in attnames))
+        with search_index.bulk_insert(model._meta.db_table, ids):
+            insert(model, [field.name for field in concrete], rows)
         names = {name.lower(): name for r in records for name in (r.prepared.tags or [])}
         tags = {
             tag.name.lower(): tag.pk
             for tag in services.tags_get_or_create(tenant_id=tenant_id, names=list(names.values()))
         }
         points, addresses, tag_links, consent, audit = [], [], [], [], []
-        for record in records:
-            obj, prepared = record.instance, record.prepared
+        audit_fields = _audit_fields(model)
+        for record, obj, row in zip(records, instances, rows, strict=True):
+            prepared = record.prepared
+            pk = obj.pk
             for kind, items in (("email", prepared.emails), ("phone", prepared.phones)):
                 points.extend(
-                    (tenant_id, obj.pk, kind, item["value"], item["label"], position)
+                    (tenant_id, pk, kind, item["value"], item["label"], position)
                     for position, item in enumerate(items or [])
                 )
             addresses.extend(
-                (tenant_id, obj.pk, position, *(a[name] for name in services.ADDRESS_FIELDS))
+                (tenant_id, pk, position, *(a[name] for name in services.ADDRESS_FIELDS))
                 for position, a in enumerate(prepared.addresses or [])
             )
-            tag_links.extend(
-                (tenant_id, obj.pk, tags[name.lower()]) for name in prepared.tags or []
-            )
+            tag_links.extend((tenant_id, pk, tags[name.lower()]) for name in prepared.tags or [])
             consent.extend(
-                (tenant_id, obj.pk, e["channel"], e["granted"], now, e["source"])
+                (tenant_id, pk, e["channel"], e["granted"], now, e["source"])
                 for e in prepared.consent_events
             )
-            changes = diff({}, snapshot(obj)) | services.prepared_audit_lists(prepared)
+            # What record_create records: diff({}, snapshot(obj)) plus the lists.
+            changes = {
+                name: [None, _jsonable(row[index])]
+                for name, index in audit_fields
+                if row[index] is not None
+            }
+            changes.update(services.prepared_audit_lists(prepared))
             audit.append(
                 (
                     tenant_id,
                     object_type,
-                    obj.pk,
+                    pk,
                     str(obj)[:200],
                     AuditAction.CREATE,
                     changes,

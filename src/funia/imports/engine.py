@@ -32,6 +32,9 @@ CHUNK_SIZE = 1000
 # Imports of at least this many rows validate the next chunk in a helper process while the
 # current one is written (settings.IMPORT_HELPER_PROCESS = False turns it off).
 HELPER_FROM_ROWS = 5 * CHUNK_SIZE
+# Validation costs more than writing: two helpers (at most one per core) keep the writer fed
+# (settings.IMPORT_HELPER_PROCESSES).
+HELPER_PROCESSES = 2
 COUNTERS = {"create": "created", "update": "updated", "skip": "skipped", "fail": "failed"}
 
 
@@ -166,62 +169,89 @@ def _use_helper(job: ImportJob) -> bool:
     )
 
 
-def _chunks_here(processor, job: ImportJob, offset: int) -> Iterator[tuple[int, list]]:
-    """(row count, prepared rows) per chunk, read and validated in this process."""
+def _chunks_here(
+    processor, job: ImportJob, offset: int, share: tuple[int, int] = (0, 1)
+) -> Iterator[tuple[int, list]]:
+    """(row count, prepared rows) per chunk, read and validated in this process.
+
+    `share` (index, of): only every `of`-th chunk from the `index`-th on (a helper's part).
+    """
+    index, of = share
     with (
         open_file(job) as binary,
         contextlib.closing(parsers.rows(binary, table_info(job))) as rows,
     ):
-        for chunk in _batches(itertools.islice(rows, offset, None), CHUNK_SIZE):
+        chunks = _batches(itertools.islice(rows, offset, None), CHUNK_SIZE)
+        for chunk in itertools.islice(chunks, index, None, of):
             yield len(chunk), processor.prepare_rows(chunk)
 
 
-def _helper_main(processor, job: ImportJob, offset: int, queue) -> None:
-    """In the forked helper: read the file, validate each chunk, hand it over packed."""
+def _helper_main(processor, job: ImportJob, offset: int, queue, share=(0, 1)) -> None:
+    """In a forked helper: read the file, validate its chunks, hand them over packed."""
     # Forked from a worker that may have its own SIGTERM/SIGINT handlers: the helper ends
     # on SIGTERM and leaves Ctrl-C to the parent.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         with connections["default"].execute_wrapper(_no_queries):
-            for count, items in _chunks_here(processor, job, offset):
+            for count, items in _chunks_here(processor, job, offset, share):
                 queue.put(("chunk", count, processor.pack(items)))
         queue.put(("end",))
     except BaseException as exc:  # handed to the parent, which raises it
         queue.put(("error", exc if isinstance(exc, parsers.FileProblem) else repr(exc)))
 
 
-def _chunks_from_helper(processor, job: ImportJob, offset: int) -> Iterator[tuple[int, list]]:
-    """As _chunks_here, with the reading and validating done in a forked helper process.
+def _helper_count() -> int:
+    wanted = getattr(settings, "IMPORT_HELPER_PROCESSES", HELPER_PROCESSES)
+    return max(1, min(int(wanted), os.cpu_count() or 1))
 
-    The helper keeps up to two chunks ready while this process writes; it inherits this
-    process's database connections but never uses them (`_no_queries`) and ends without
-    touching them (os._exit, SIGTERM).
+
+def _chunks_from_helper(processor, job: ImportJob, offset: int) -> Iterator[tuple[int, list]]:
+    """As _chunks_here, with the reading and validating done in forked helper processes.
+
+    With n helpers, helper k validates chunks k, k + n, k + 2n, ... (each reads the whole
+    file, which costs little next to the validation) and this process takes the chunks
+    in the file's order, one from each helper in turn. Each helper keeps up to two chunks
+    ready while this process writes; they inherit this process's database connections
+    but never use them (`_no_queries`) and end without touching them (os._exit, SIGTERM).
     """
     context = multiprocessing.get_context("fork")
-    queue = context.Queue(maxsize=2)
-    helper = context.Process(target=_helper_main, args=(processor, job, offset, queue), daemon=True)
-    helper.start()
+    count = _helper_count()
+    queues = [context.Queue(maxsize=2) for _n in range(count)]
+    helpers = [
+        context.Process(
+            target=_helper_main,
+            args=(processor, job, offset, queue, (index, count)),
+            daemon=True,
+        )
+        for index, queue in enumerate(queues)
+    ]
+    for helper in helpers:
+        helper.start()
     try:
-        while True:
-            try:
-                message = queue.get(timeout=5)
-            except queue_module.Empty:
-                if not helper.is_alive():
-                    raise ImportStopped(
-                        _("The import's helper process ended unexpectedly.")
-                    ) from None
-                continue
+        for index in itertools.cycle(range(count)):
+            queue, helper = queues[index], helpers[index]
+            while True:
+                try:
+                    message = queue.get(timeout=5)
+                    break
+                except queue_module.Empty:
+                    if not helper.is_alive():
+                        raise ImportStopped(
+                            _("The import's helper process ended unexpectedly.")
+                        ) from None
             if message[0] == "end":
-                return
+                return  # the file ends here: the next chunk would have been this helper's
             if message[0] == "error":
                 problem = message[1]
                 raise problem if isinstance(problem, Exception) else RuntimeError(problem)
             yield message[1], processor.unpack(message[2])
     finally:
-        helper.terminate()
-        helper.join()
-        queue.close()
+        for helper in helpers:
+            helper.terminate()
+        for helper, queue in zip(helpers, queues, strict=True):
+            helper.join()
+            queue.close()
 
 
 def process_import(

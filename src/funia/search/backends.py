@@ -1,7 +1,9 @@
 """Search backends: one interface, one class per database vendor.
 
 - SQLite: an FTS5 table per searchable with the `trigram` tokenizer (substring matching in
-  any script, SQLite >= 3.34), kept current by row triggers.
+  any script, SQLite >= 3.34), kept current by row triggers. A bulk insert may pause the
+  insert trigger of an index inside its transaction (a row in `search_index_pause`, never
+  committed) and index its rows with one INSERT ... SELECT (`index.bulk_insert`).
 - PostgreSQL: a document table per searchable with a pg_trgm GIN index (`LIKE '%term%'`
   is index-backed), kept current by statement triggers with transition tables, so a bulk
   insert of a million rows runs one INSERT ... SELECT, not a million.
@@ -16,6 +18,8 @@ so the scan stops as soon as `limit` visible records are found.
 # The SQL here is built from the identifiers of `IndexSpec`s (code, never input); what users
 # type reaches the database only as query parameters.
 # ruff: noqa: S608, S611
+
+import json
 
 from django.db import transaction
 from django.db.models.expressions import RawSQL
@@ -53,6 +57,8 @@ def visible_exists(queryset, id_sql: str) -> tuple[str, list]:
 
 class SearchBackend:
     vendor = ""
+    # Can a bulk insert pause the per-row indexing and index its rows in one statement?
+    pauses_row_triggers = False
 
     def __init__(self, connection):
         self.connection = connection
@@ -114,6 +120,12 @@ class SearchBackend:
     def rebuild(self, spec: IndexSpec) -> list[str]:
         raise NotImplementedError
 
+    def pause(self, cursor, specs: list[IndexSpec]) -> None:
+        """Stop indexing inserted rows one by one (this transaction only)."""
+
+    def index_rows(self, cursor, specs: list[IndexSpec], ids: list[int]) -> None:
+        """Index the rows inserted while paused, one statement per index; end the pause."""
+
     # -- queries --------------------------------------------------------------------
 
     def documents_sql(self, spec: IndexSpec, terms: list[Term]) -> tuple[str, list] | None:
@@ -143,8 +155,37 @@ class SearchBackend:
             return [row[0] for row in cursor.fetchall()]
 
 
+PAUSE_TABLE = "search_index_pause"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 class SQLiteBackend(SearchBackend):
     vendor = "sqlite"
+    pauses_row_triggers = True
+
+    def ensure(self, spec):
+        # The insert triggers read it; a pause row lives only inside a bulk insert's
+        # transaction, so the table is empty whenever another connection looks.
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {PAUSE_TABLE} (name text PRIMARY KEY) WITHOUT ROWID"
+            )
+        return super().ensure(spec)
+
+    def pause(self, cursor, specs):
+        cursor.executemany(
+            f"INSERT INTO {PAUSE_TABLE} (name) VALUES (%s)", [(s.name,) for s in specs]
+        )
+
+    def index_rows(self, cursor, specs, ids):
+        # Ids are integers: inlined (without parameters, a `%` in a spec's SQL stays as is).
+        listed = _literal(json.dumps([int(pk) for pk in ids]))
+        for spec in specs:
+            cursor.execute(self._insert(spec, f"r.id IN (SELECT value FROM json_each({listed}))"))
+        cursor.executemany(f"DELETE FROM {PAUSE_TABLE} WHERE name = %s", [(s.name,) for s in specs])
 
     def existing_triggers(self, cursor, spec):
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
@@ -166,8 +207,9 @@ class SQLiteBackend(SearchBackend):
         names = iter(self.trigger_names(spec))
         changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in spec.watch)
         statements = [
-            f"CREATE TRIGGER {next(names)} AFTER INSERT ON {table} BEGIN "
-            f"{self._insert(spec, 'r.id = NEW.id')}; END",
+            f"CREATE TRIGGER {next(names)} AFTER INSERT ON {table} "
+            f"WHEN NOT EXISTS (SELECT 1 FROM {PAUSE_TABLE} WHERE name = {_literal(spec.name)}) "
+            f"BEGIN {self._insert(spec, 'r.id = NEW.id')}; END",
             f"CREATE TRIGGER {next(names)} AFTER UPDATE ON {table} WHEN {changed} BEGIN "
             f"DELETE FROM {doc} WHERE rowid = OLD.id; {self._insert(spec, 'r.id = NEW.id')}; END",
             f"CREATE TRIGGER {next(names)} AFTER DELETE ON {table} BEGIN "

@@ -7,19 +7,27 @@ a pg_trgm GIN index (PostgreSQL) and into triggers on the model's table and on t
 the document depends on, so every write path (services, bulk imports, merges, raw SQL)
 keeps the index current without a hook in Python.
 
+A bulk insert (the imports) may index its rows itself, one statement per index for the
+whole batch, instead of row by row: `bulk_insert(table, ids)` pauses the row triggers that
+would index those rows and, at the end of the block, inserts their documents in one
+statement, inside the caller's transaction, so the index is never stale after a commit.
+Where the database's triggers are per statement already (PostgreSQL) it does nothing.
+
 The index is reconciled after every `migrate` (`ensure_search_indexes`, on `post_migrate`):
 created when missing; rebuilt when its definition changed or when a table rebuild dropped
 its triggers (SQLite's ALTER TABLE emulation does that). Trigger names carry a signature
 of the definition, so a changed definition is noticed without a bookkeeping table.
 """
 
+import contextlib
 import hashlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
 # Bump when the generated DDL changes in a way the signature of a spec would not show.
-DDL_VERSION = "1"
+DDL_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -93,3 +101,30 @@ def suspend_search_triggers(*, using: str = DEFAULT_DB_ALIAS, plan=None, **kwarg
         for searchable in searchables():
             spec = searchable.index
             backend.drop_triggers(cursor, spec, backend.existing_triggers(cursor, spec))
+
+
+@contextlib.contextmanager
+def bulk_insert(table: str, ids: Sequence[int], *, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Index the rows with these ids that the block inserts into `table` in one statement
+    per index, at the end of the block, rather than a trigger run for each row.
+
+    Must run inside a transaction (the block's rows and their documents commit together).
+    Every registered index on `table` takes part; an exception inside the block leaves the
+    transaction to be rolled back, which also undoes the pause.
+    """
+    from funia.search.backends import backend_for
+    from funia.search.registry import searchables
+
+    connection = connections[using]
+    backend = backend_for(connection)
+    specs = [s.index for s in searchables() if s.index.table == table]
+    if not specs or not ids or not backend.pauses_row_triggers:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("search.index.bulk_insert() must run inside a transaction.")
+    with connection.cursor() as cursor:
+        backend.pause(cursor, specs)
+    yield
+    with connection.cursor() as cursor:
+        backend.index_rows(cursor, specs, list(ids))

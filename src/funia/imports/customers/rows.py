@@ -15,7 +15,7 @@ from funia.customers import services
 from funia.customers.custom_fields import clean_custom
 from funia.customers.models import Address
 from funia.customers.normalize import company_name_key
-from funia.imports.bulk import PreparedRecord
+from funia.imports.bulk import PreparedRecord, instance_from_values
 from funia.imports.countries import country_code
 from funia.imports.registry import RowOutcome
 
@@ -213,12 +213,14 @@ class RowReading:
 
     def pack(self, items: list) -> list[tuple]:
         """Prepared rows as plain values, cheap to send from a helper process."""
+        attnames = [field.attname for field in self.model._meta.concrete_fields]
         packed = []
         for item in items:
             if isinstance(item, RowOutcome):
                 packed.append(("outcome", item.number, item.action, item.errors, item.note))
                 continue
             p = item.record.prepared
+            instance = item.record.instance
             packed.append(
                 (
                     "candidate",
@@ -226,7 +228,8 @@ class RowReading:
                     item.raw,
                     item.data,
                     item.custom,
-                    p.fields,
+                    tuple(p.fields),  # the values are the instance's
+                    tuple(getattr(instance, name) for name in attnames),
                     p.emails,
                     p.phones,
                     p.addresses,
@@ -244,7 +247,8 @@ class RowReading:
 
     def unpack(self, packed: list[tuple]) -> list:
         items = []
-        tenant_id = self.tenant.pk
+        model = self.model
+        attnames = [field.attname for field in model._meta.concrete_fields]
         for values in packed:
             if values[0] == "outcome":
                 _kind, number, action, errors, note = values
@@ -257,6 +261,7 @@ class RowReading:
                 data,
                 custom,
                 fields,
+                instance_values,
                 emails,
                 phones,
                 addresses,
@@ -269,8 +274,11 @@ class RowReading:
                 reference_key,
                 missing,
             ) = values
+            # The instance as the helper validated it (every field's value, in order).
+            state = dict(zip(attnames, instance_values, strict=True))
+            fields = {name: state[name] for name in fields}
             prepared = services.Prepared(fields, emails, phones, addresses, tags, accounts, consent)
-            record = PreparedRecord(self.model(tenant_id=tenant_id, **fields), prepared)
+            record = PreparedRecord(instance_from_values(model, state), prepared)
             items.append(
                 Candidate(
                     number,

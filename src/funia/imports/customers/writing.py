@@ -12,7 +12,7 @@ that row created.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from funia.core.visibility import visible_records
@@ -21,6 +21,31 @@ from funia.customers.models import Account, ContactPoint
 from funia.imports.bulk import records_bulk_create
 from funia.imports.customers.rows import Candidate
 from funia.imports.registry import RowOutcome
+
+
+def _points_with(tenant_id: int, owner: str, values: list[str]) -> list[tuple]:
+    """(owner id, kind, value) of the tenant's emails and phones among `values`.
+
+    The same filter as `ContactPoint.objects.for_tenant(...).filter(kind__in=..., value__in=
+    ...)`, written out: building the ORM query for a chunk's two thousand values costs more
+    than running it. PostgreSQL gets the values as one array parameter.
+    """
+    if not values:
+        return []
+    column = connection.ops.quote_name(ContactPoint._meta.get_field(owner).column)
+    table = connection.ops.quote_name(ContactPoint._meta.db_table)
+    if connection.vendor == "postgresql":
+        condition, params = "value = ANY(%s)", [values]
+    else:
+        condition, params = f"value IN ({', '.join(['%s'] * len(values))})", values
+    sql = (
+        f"SELECT {column}, kind, value FROM {table} "  # noqa: S608 (names from the model)
+        f"WHERE tenant_id = %s AND kind IN ('email', 'phone') AND {condition} "
+        f"AND {column} IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant_id, *params])
+        return cursor.fetchall()
 
 
 class ChunkWriting:
@@ -52,13 +77,7 @@ class ChunkWriting:
         # One condition the (tenant, kind, value) index serves; an email never equals an
         # E.164 phone, so the kinds need no pairing with their values. No join: with the
         # statistics of a table that is filling up, PostgreSQL would loop over the records.
-        points = (
-            ContactPoint.objects.for_tenant(self.tenant)
-            .filter(kind__in=["email", "phone"], value__in=emails | phones)
-            .filter(**{f"{owner}__isnull": False})
-            .order_by()
-            .values_list(f"{owner}_id", "kind", "value")
-        )
+        points = _points_with(self.tenant.pk, owner, sorted(emails | phones))
         by_record: dict[int, list[str]] = {}
         for record_id, kind, value in points:
             by_record.setdefault(record_id, []).append(f"{kind}:{value}")
