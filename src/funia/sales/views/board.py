@@ -18,7 +18,9 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from pydantic import ValidationError as SchemaError
@@ -35,7 +37,7 @@ from funia.web.decorators import member_required
 from funia.web.forms import add_service_errors
 from funia.web.htmx import render_page_or_fragment
 
-CARDS_PER_COLUMN = 50
+CARDS_PER_COLUMN = 25
 CLOSED_DAYS = 30
 BOARD_FILTERS = ("owner", "team", "close_from", "close_to", "source", "q")
 KIND_ORDER = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
@@ -52,6 +54,17 @@ class Column:
     more: bool
     next_offset: int
     closed_days: int = CLOSED_DAYS
+    move_options: str = ""  # the cards' "Move to…" options, rendered once per column
+
+
+def move_options(stages, current_id: int) -> str:
+    """The <option>s of a card's "Move to…" select (the current stage disabled): built
+    once per column, not once per card, which keeps a full board quick to render."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((s.pk, mark_safe(" disabled") if s.pk == current_id else "", s.name) for s in stages),
+    )
 
 
 def parse_board_filters(request, params) -> OpportunityFilter:
@@ -81,14 +94,16 @@ def board_deals(actor, pipeline, filters: OpportunityFilter):
     return filters.filter(qs)
 
 
-def on_board(deals, *, closed: bool):
-    """The open deals (closed=False), or those closed (won or lost) in the last CLOSED_DAYS
-    days: older closed deals are in the list and the reports; on the board they would bury
-    the work at hand. Two plain conditions rather than one OR, so each reads the
-    (pipeline or stage, closed_at) index as a range."""
+def on_board(deals, stages, *, closed: bool):
+    """The deals of the open stages (closed=False), or of the won and lost stages closed in
+    the last CLOSED_DAYS days: older closed deals are in the list and the reports; on the
+    board they would bury the work at hand. Stage and closed_at conditions as plain ranges
+    of the (pipeline, stage, closed_at, amount_base) index, which also covers the totals."""
+    ids = [stage.pk for stage in stages if stage.is_closed == closed]
     if not closed:
-        return deals.filter(closed_at__isnull=True)
-    return deals.filter(closed_at__gte=timezone.now() - datetime.timedelta(days=CLOSED_DAYS))
+        return deals.filter(stage_id__in=ids, closed_at__isnull=True)
+    cutoff = timezone.now() - datetime.timedelta(days=CLOSED_DAYS)
+    return deals.filter(stage_id__in=ids, closed_at__gte=cutoff)
 
 
 def ordered_stages(actor, pipeline) -> list:
@@ -97,13 +112,15 @@ def ordered_stages(actor, pipeline) -> list:
 
 
 def _cards(deals, stage, offset: int) -> tuple[list, bool]:
+    """A column's cards: open deals closing soonest first, closed ones latest first."""
+    if stage.is_closed:
+        order = ("-closed_at", "-id")
+    else:
+        order = (F("expected_close_date").asc(nulls_last=True), "-amount_base", "id")
     rows = list(
-        on_board(deals, closed=stage.is_closed)
-        .filter(stage_id=stage.pk)
+        on_board(deals, [stage], closed=stage.is_closed)
         .select_related("owner", "account")
-        .order_by(F("expected_close_date").asc(nulls_last=True), "-amount_base", "id")[
-            offset : offset + CARDS_PER_COLUMN + 1
-        ]
+        .order_by(*order)[offset : offset + CARDS_PER_COLUMN + 1]
     )
     now = timezone.now()
     for deal in rows:
@@ -117,7 +134,7 @@ def board_columns(actor, pipeline, filters, stages, only=None) -> list[Column]:
     totals = {
         row["stage_id"]: row
         for closed in (False, True)
-        for row in on_board(deals, closed=closed)
+        for row in on_board(deals, stages, closed=closed)
         .order_by()
         .values("stage_id")
         .annotate(count=Count("id"), total=Sum("amount_base"))
@@ -136,6 +153,7 @@ def board_columns(actor, pipeline, filters, stages, only=None) -> list[Column]:
                 cards=cards,
                 more=more,
                 next_offset=CARDS_PER_COLUMN,
+                move_options=move_options(stages, stage.pk),
             )
         )
     return columns
@@ -194,7 +212,15 @@ def column_view(request):
     context = {
         "cards": cards,
         "more": more,
-        "column": Column(stage, 0, Decimal(0), cards, more, offset + CARDS_PER_COLUMN),
+        "column": Column(
+            stage,
+            0,
+            Decimal(0),
+            cards,
+            more,
+            offset + CARDS_PER_COLUMN,
+            move_options=move_options(stages.values(), stage.pk),
+        ),
         "stages": list(stages.values()),
         "pipeline": pipeline,
         "board_query": board_query(pipeline, filters),
@@ -349,9 +375,11 @@ def _card_context(request, deal) -> dict:
     board = _from_board(request) if request.method == "POST" else None
     query = request.POST.get("board") or request.GET.get("board", "")
     deal.days_in_stage = max(0, (timezone.now() - deal.stage_entered_at).days)
+    stages = ordered_stages(request.actor, deal.pipeline)
     return {
         "deal": deal,
-        "stages": ordered_stages(request.actor, deal.pipeline),
+        "stages": stages,
+        "column": {"move_options": move_options(stages, deal.stage_id)},
         "board_query": board_query(*board) if board else query[:2000],
     }
 
