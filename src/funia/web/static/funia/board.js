@@ -150,7 +150,18 @@
     if (body && event.detail.target === body && body.children.length) openDialog();
   });
 
-  document.addEventListener("boardMoved", closeDialog);
+  // Sent with the moved columns (out of band) before htmx swaps them in, and htmx finds
+  // them from the element that asked: when that is the dialog's form, emptying the dialog
+  // now would lose them. Closing it is enough then: its "close" event, a task later,
+  // empties it.
+  document.addEventListener("boardMoved", function (event) {
+    var box = dialog();
+    if (box && box.open && box.contains(event.target) && typeof box.close === "function") {
+      box.close();
+      return;
+    }
+    closeDialog();
+  });
 
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-dialog-close]")) {
