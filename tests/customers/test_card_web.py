@@ -131,3 +131,13 @@ def test_the_account_page_runs_as_many_queries_for_20_contacts_as_for_2(browser,
     for n in range(18):
         factories.contact(admin, last_name=f"B{n}", account_id=acme.pk, title="CEO")
     assert queries() == few
+
+
+def test_the_card_offers_to_log_a_call_and_start_a_deal_prefilled(web_as, rep, analyst):
+    account = factories.account(rep, name="Globex")
+    contact = factories.contact(rep, account_id=account.pk)
+    html = web_as(rep).get(reverse("contact_detail", args=[contact.pk])).content.decode()
+    assert f"/activities/new/?contact={contact.pk}&amp;kind=call" in html
+    assert f"contact={contact.pk}&amp;account={account.pk}" in html
+    analyst_html = web_as(analyst).get(reverse("contact_detail", args=[contact.pk])).content
+    assert b"Log a call" not in analyst_html

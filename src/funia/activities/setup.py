@@ -1,6 +1,8 @@
 """Navigation entries, the "Today" dashboard card, the customer card's timeline of
 activities, and the default purposes of every new organisation."""
 
+from urllib.parse import urlencode
+
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -12,7 +14,7 @@ from funia.activities.registry import user_name
 from funia.activities.selectors import CONFLICT_REVIEWERS
 from funia.activities.services import default_purposes_create
 from funia.core.models import Organization
-from funia.customers.card import TimelineEntry, register_timeline_source
+from funia.customers.card import TimelineEntry, register_action, register_timeline_source
 from funia.web import dashboard
 from funia.web.navigation import NavEntry, register
 
@@ -69,3 +71,12 @@ def activity_timeline(actor, record, *, before=None, limit=20):
 def seed_default_purposes(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
         default_purposes_create(instance)
+
+
+def _prefilled(record, **extra) -> str:
+    field = "contact" if record._meta.model_name == "contact" else "account"
+    return f"{reverse('activity_create')}?{urlencode({field: record.pk, **extra})}"
+
+
+register_action("log_call", _("Log a call"), lambda r: _prefilled(r, kind="call"), order=10)
+register_action("new_activity", _("New activity"), _prefilled, order=20)

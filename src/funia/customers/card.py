@@ -109,10 +109,29 @@ class CardSection:
     more: str = ""
 
 
+@dataclass(frozen=True)
+class Action:
+    """A button on the card that starts work on the customer ("Log a call", "New deal")."""
+
+    key: str
+    label: Any
+    url: Callable[[Any], str]  # (record) -> the page that starts it, prefilled
+    order: int = 100
+    record_types: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class CardAction:
+    key: str
+    label: str
+    url: str
+
+
 @dataclass
 class Card:
     record: Any
     sections: list[CardSection] = field(default_factory=list)
+    actions: list[CardAction] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
     # The `before` cursor of the next timeline page; None when this is the last.
     timeline_next: datetime | None = None
@@ -123,6 +142,7 @@ class Card:
 
 
 _sections: dict[str, Section] = {}
+_actions: dict[str, Action] = {}
 _timeline_sources: list[Callable] = []
 
 
@@ -156,6 +176,29 @@ def register_timeline_source(provider: Callable) -> Callable:
 def unregister_timeline_source(provider: Callable) -> None:
     if provider in _timeline_sources:
         _timeline_sources.remove(provider)
+
+
+def register_action(
+    key: str, label, url: Callable, order: int = 100, *, record_types: Iterable[str] | None = None
+) -> Action:
+    """Add (or replace, by key) a button of the card, e.g. the activities' "Log a call"."""
+    action = Action(key, label, url, order, tuple(record_types) if record_types else None)
+    _actions[key] = action
+    return action
+
+
+def actions_for(actor: Actor, record) -> list[CardAction]:
+    """The card's buttons; none for readers who may not write (analysts)."""
+    from funia.core.visibility import READ_ONLY
+
+    if actor.role in READ_ONLY or record.is_deleted:
+        return []
+    label = record._meta.label_lower
+    chosen = [a for a in _actions.values() if a.record_types is None or label in a.record_types]
+    return [
+        CardAction(a.key, str(a.label), a.url(record))
+        for a in sorted(chosen, key=lambda a: (a.order, a.key))
+    ]
 
 
 def sections_for(record) -> list[Section]:
@@ -195,6 +238,7 @@ def customer_card(
     return Card(
         record=record,
         sections=[_section(s, actor, record) for s in sections_for(record)],
+        actions=actions_for(actor, record),
         timeline=entries,
         timeline_next=next_cursor,
     )

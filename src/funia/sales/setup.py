@@ -1,5 +1,7 @@
 """Navigation entries, dashboard card and customer-card section of pipelines and deals."""
 
+from urllib.parse import urlencode
+
 from django.db.models import Case, Count, IntegerField, Sum, Value, When
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -85,3 +87,17 @@ card.register_section(
     card.ORDER_OPPORTUNITIES,
     record_types=[card.ACCOUNT, card.CONTACT],
 )
+
+
+def _new_deal_url(record) -> str:
+    if record._meta.model_name == "contact":
+        query = {
+            "contact": record.pk,
+            **({"account": record.account_id} if record.account_id else {}),
+        }
+    else:
+        query = {"account": record.pk}
+    return f"{reverse('opportunity_create')}?{urlencode(query)}"
+
+
+card.register_action("new_deal", _lazy("New deal"), _new_deal_url, order=30)
