@@ -1,3 +1,10 @@
 """Pages of the pipeline reports."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from funia.analytics import views
+
+urlpatterns = [
+    path("reports/funnel/", views.funnel_report, name="funnel_report"),
+    path("reports/funnel/deals/", views.funnel_drilldown, name="funnel_drilldown"),
+]
