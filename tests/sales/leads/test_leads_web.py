@@ -133,7 +133,9 @@ def test_lead_page_lists_its_activities(web_as, rep):
     from funia.activities import services as activity_services
 
     lead = services.lead_create(by=rep, first_name="Ivan", last_name="Petrov")
-    activity_services.activity_create(by=rep, kind="task", subject="Call back Ivan", lead_id=lead.pk)
+    activity_services.activity_create(
+        by=rep, kind="task", subject="Call back Ivan", lead_id=lead.pk
+    )
 
     html = web_as(rep).get(reverse("lead_detail", args=[lead.pk])).content.decode()
 
