@@ -333,3 +333,38 @@ def test_closed_columns_show_the_last_thirty_days_only(web_as, admin, b2b):
     assert "Won recently" in won and "1 deal" in won
     assert "Won long ago" not in html
     assert "Closed in the last 30 days" in won
+
+
+def _queries(client, url) -> int:
+    get = (lambda: client.call("get", url)) if hasattr(client, "call") else lambda: client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert get().status_code == 200
+    return len(queries)
+
+
+def test_the_list_page_and_endpoint_run_a_constant_number_of_queries(web_as, api_as, rep, b2b):
+    browser, api = web_as(rep), api_as(rep)
+    account = factories.account(rep, name="Globex")
+    factories.opportunity(rep, name="First", account_id=account.pk)
+    page = f"{reverse('opportunity_list')}?pipeline={b2b.pk}"
+    endpoint = f"/api/v1/opportunities?pipeline={b2b.pk}"
+    # The session's and the token's first requests do their own bookkeeping.
+    _queries(browser, page), _queries(api, endpoint)
+    few = (_queries(browser, page), _queries(api, endpoint))
+
+    stages = selectors.stages_of(tenant=rep.tenant, pipeline_id=b2b.pk)
+    Opportunity.objects.for_tenant(rep.tenant).bulk_create(
+        Opportunity(
+            tenant=rep.tenant,
+            name=f"Bulk {n}",
+            owner=rep.user,
+            account=account,
+            pipeline=b2b,
+            stage=stages[n % len(stages)],
+            amount=Decimal(n),
+            amount_base=Decimal(n),
+        )
+        for n in range(120)
+    )
+
+    assert (_queries(browser, page), _queries(api, endpoint)) == few
