@@ -16,7 +16,8 @@ from funia.core.records import record_soft_delete, record_update
 from tests import factories
 from tests.activities.calendar_helpers import activity
 
-pytestmark = pytest.mark.django_db
+# The worker closes the database connection when it is done: outside a test transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_jobs():
