@@ -25,16 +25,12 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-_URL = os.environ.get("FUNIA_DATABASE_URL", "")
-PG_SERVER = (
-    _URL.rsplit("/", 1)[0] if _URL.startswith("postgres") else "postgres://postgres@127.0.0.1:5432"
-)
+from databases import pg_admin, run_per_database, use_database
+
 PG_DATABASE = "funia_bench_funnel"
 ROOT = Path(__file__).resolve().parent.parent
 TOTAL = 1_000_000
@@ -49,41 +45,9 @@ parser.add_argument("--reuse", help="SQLite: the kept var dir; PostgreSQL: 'yes'
 args = parser.parse_args()
 
 
-def pg_admin(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as pg:
-        pg.execute(statement)
-
-
-def pg_reachable() -> bool:
-    try:
-        pg_admin("SELECT 1")
-    except Exception:
-        return False
-    return True
-
-
 if args.database == "both":
-    failed = 0
-    wanted = ["postgresql"] if _URL.startswith("postgres") else ["sqlite", "postgresql"]
-    for database in wanted:
-        if database == "postgresql" and not pg_reachable():
-            print("== PostgreSQL is not reachable: skipped", flush=True)
-            continue
-        forwarded = [a for a in sys.argv[1:] if not a.startswith("--database")]
-        failed |= subprocess.call([sys.executable, __file__, "--database", database, *forwarded])
-    sys.exit(failed)
-
-if args.database == "postgresql":
-    if args.reuse != "yes":
-        pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
-        pg_admin(f"CREATE DATABASE {PG_DATABASE}")
-    os.environ["FUNIA_DATABASE_URL"] = f"{PG_SERVER}/{PG_DATABASE}"
-    os.environ["FUNIA_VAR_DIR"] = tempfile.mkdtemp(prefix="funia-bench-funnel-")
-else:
-    os.environ.pop("FUNIA_DATABASE_URL", None)
-    os.environ["FUNIA_VAR_DIR"] = args.reuse or tempfile.mkdtemp(prefix="funia-bench-funnel-")
+    run_per_database(__file__)
+use_database(args.database, name=PG_DATABASE, reuse=args.reuse)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "funia.settings")
 os.environ["FUNIA_API_RATE_LIMIT"] = "100000000/m"
 sys.path.insert(0, str(ROOT))
