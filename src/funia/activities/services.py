@@ -29,13 +29,14 @@ from django.utils.translation import gettext as _
 from funia.activities import registry
 from funia.activities.models import OUTREACH_KINDS, Activity, ActivityKind, ActivityPurpose
 from funia.core.actor import Actor
-from funia.core.models import Membership, Team
+from funia.core.models import Team
 from funia.core.records import (
     record_create,
     record_restore,
     record_soft_delete,
     record_update,
 )
+from funia.core.services import check_owner
 from funia.core.visibility import require_admin, require_change, require_writer, visible_records
 from funia.customers.models import Account, Contact
 
@@ -111,10 +112,8 @@ def _prepare(by: Actor, data: dict, current: Activity | None) -> dict:
         if owner_id is None:
             if current is None:
                 data["owner_id"] = by.user.pk
-        elif not (
-            Membership.objects.for_tenant(tenant).filter(user_id=owner_id, is_active=True).exists()
-        ):
-            errors["owner"] = _("The owner must be a user of this organisation.")
+        else:
+            check_owner(tenant, owner_id, errors, active_only=True)
 
     models = _link_models()
     found = {}

@@ -27,6 +27,18 @@ from funia.core.records import record_create, record_restore, record_soft_delete
 from funia.core.visibility import require_admin
 
 
+def check_owner(tenant, owner_id, errors: dict, *, active_only: bool = False) -> None:
+    """Record an `owner` field error unless the user is a member of the organisation (and
+    an active one, with `active_only`): the check every record type with an owner makes."""
+    if owner_id is None:
+        return
+    members = Membership.objects.for_tenant(tenant).filter(user_id=owner_id)
+    if active_only:
+        members = members.filter(is_active=True)
+    if not members.exists():
+        errors["owner"] = _("The owner must be a user of this organisation.")
+
+
 def organization_create(
     *,
     slug: str,

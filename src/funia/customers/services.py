@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from funia.core.actor import Actor
 from funia.core.errors import DuplicatesFound
-from funia.core.models import Membership
 from funia.core.records import record_create, record_restore, record_soft_delete, record_update
+from funia.core.services import check_owner
 from funia.core.visibility import require_change, require_writer, visible_records
 from funia.customers import dedupe
 from funia.customers.custom_fields import clean_custom
@@ -118,10 +118,7 @@ def _tags(raw, errors: dict) -> list[str]:
 
 
 def _check_owner(by: Actor, owner_id, errors: dict) -> None:
-    if owner_id is not None and not (
-        Membership.objects.for_tenant(by.tenant).filter(user_id=owner_id).exists()
-    ):
-        errors["owner"] = _("The owner must be a user of this organisation.")
+    check_owner(by.tenant, owner_id, errors)
 
 
 def _check_account_ref(by: Actor, name: str, account_id, errors: dict) -> None:

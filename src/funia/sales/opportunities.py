@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from funia.core.actor import Actor
-from funia.core.models import Membership
 from funia.core.records import (
     StaleVersion,
     etag_matches,
@@ -24,6 +23,7 @@ from funia.core.records import (
     record_soft_delete,
     record_update,
 )
+from funia.core.services import check_owner
 from funia.core.visibility import can_change, require_admin, require_change, require_writer
 from funia.customers.models import Account, Contact
 from funia.sales import money
@@ -46,20 +46,25 @@ def _field_label(name: str) -> str:
     return str(Opportunity._meta.get_field(name).verbose_name)
 
 
-def _gate_errors(deal: Opportunity, stage: Stage) -> dict:
-    """What the stage requires that the deal lacks, as field errors."""
+def gate_missing(deal: Opportunity, stage: Stage) -> list[str]:
+    """The fields the stage requires (a lost stage: the lost reason) that the deal lacks."""
     required = [f for f in stage.required_fields if f in GATE_FIELDS]
     if stage.kind == StageKind.LOST and "lost_reason" not in required:
         required.append("lost_reason")
-    errors = {}
-    for name in required:
-        value = getattr(deal, f"{name}_id" if name in ("account", "contact") else name)
-        if value in (None, ""):
-            errors[name] = _("“%(stage)s” requires %(field)s.") % {
-                "stage": stage.name,
-                "field": _field_label(name),
-            }
-    return errors
+    return [
+        name
+        for name in required
+        if getattr(deal, f"{name}_id" if name in ("account", "contact") else name) in (None, "")
+    ]
+
+
+def _gate_errors(deal: Opportunity, stage: Stage) -> dict:
+    """What the stage requires that the deal lacks, as field errors."""
+    return {
+        name: _("“%(stage)s” requires %(field)s.")
+        % {"stage": stage.name, "field": _field_label(name)}
+        for name in gate_missing(deal, stage)
+    }
 
 
 def _resolve_stage(tenant, pipeline: Pipeline | int, ref) -> Stage:
@@ -96,10 +101,7 @@ def _resolve_stage(tenant, pipeline: Pipeline | int, ref) -> Stage:
 
 def _check_refs(by: Actor, data: dict, errors: dict) -> None:
     tenant = by.tenant
-    if data.get("owner_id") is not None and not (
-        Membership.objects.for_tenant(tenant).filter(user_id=data["owner_id"]).exists()
-    ):
-        errors["owner"] = _("The owner must be a user of this organisation.")
+    check_owner(tenant, data.get("owner_id"), errors)
     for name, model in (("account", Account), ("contact", Contact)):
         pk = data.get(f"{name}_id")
         if pk is not None and not model.objects.for_tenant(tenant).filter(pk=pk).exists():

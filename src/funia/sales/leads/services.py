@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from funia.core.actor import Actor
-from funia.core.models import Membership
 from funia.core.records import record_create, record_restore, record_soft_delete, record_update
+from funia.core.services import check_owner
 from funia.core.visibility import require_change, require_writer
 from funia.customers.normalize import fold, normalize_email, normalize_phone, phone_digits
 from funia.sales.leads.assignment import assign_owner, notify_assignee
@@ -64,10 +64,7 @@ def converted_refusal() -> ValidationError:
 
 
 def _check_owner(tenant, owner_id, errors: dict) -> None:
-    if owner_id is not None and not (
-        Membership.objects.for_tenant(tenant).filter(user_id=owner_id).exists()
-    ):
-        errors["owner"] = _("The owner must be a user of this organisation.")
+    check_owner(tenant, owner_id, errors)
 
 
 def prepare_lead(tenant, data: dict, current: Lead | None = None) -> dict:

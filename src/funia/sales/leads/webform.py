@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from funia.core.actor import Actor
-from funia.core.models import Membership
 from funia.core.records import record_create, record_restore, record_soft_delete, record_update
+from funia.core.services import check_owner
 from funia.core.visibility import require_admin
 from funia.sales.leads.services import lead_capture
 from funia.sales.models import LeadForm
@@ -142,10 +142,7 @@ def _prepare_form(by: Actor, data: dict, current: LeadForm | None) -> dict:
     for name in ("source", "campaign", "consent_text", "thank_you", "redirect_url"):
         if name in data and data[name] is None:
             data[name] = ""
-    if data.get("owner_id") is not None and not (
-        Membership.objects.for_tenant(by.tenant).filter(user_id=data["owner_id"]).exists()
-    ):
-        errors["owner"] = _("The owner must be a user of this organisation.")
+    check_owner(by.tenant, data.get("owner_id"), errors)
     if errors:
         raise ValidationError(errors)
     return data

@@ -260,19 +260,6 @@ def _safe_next(request) -> str | None:
     return None
 
 
-def _gate_asked(deal, stage) -> list[str]:
-    """The gate fields the stage asks for that the deal lacks (shown before a move)."""
-    required = [f for f in stage.required_fields if f in GATE_FIELDS]
-    if stage.kind == StageKind.LOST and "lost_reason" not in required:
-        required.append("lost_reason")
-    asked = []
-    for name in required:
-        value = getattr(deal, f"{name}_id" if name in ("account", "contact") else name)
-        if value in (None, ""):
-            asked.append(name)
-    return asked
-
-
 def _fragment_error(response):
     response[SWAP_HEADER] = "1"
     return response
@@ -314,7 +301,7 @@ def move_view(request, pk: int):
         return _move_refused(
             request, deal, None, reason=_("Choose a stage of the deal's pipeline.")
         )
-    asked = _gate_asked(deal, stage)
+    asked = opportunities.gate_missing(deal, stage)
     if request.method != "POST":
         form = MoveForm(initial={"stage": stage.pk}, actor=request.actor, asked=asked)
         context = {"deal": deal, "stage": stage, "form": form, "stages": list(stages.values())}
