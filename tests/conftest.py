@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.test import Client
 
@@ -139,7 +141,7 @@ RIVAL_SALES_MARKERS = [
 ]
 
 
-def _rival_sales_records(outsider, rival_rep, account, contact) -> dict[str, int]:
+def _rival_sales_records(outsider, rival_rep, account, contact, team) -> dict[str, int]:
     """Rival's pipeline, deals, leads, web form, assignment rule, purposes and activities."""
     from decimal import Decimal
 
@@ -197,8 +199,41 @@ def _rival_sales_records(outsider, rival_rep, account, contact) -> dict[str, int
     conflict = ActivityConflict.objects.create(
         tenant=outsider.tenant, activity=again, earlier=activity
     )
+    from funia.analytics.models import ForecastAdjustment
+    from funia.sales.models import Quota, Territory, TerritoryRep
+
+    territory = made(Territory, name="Rival Secret Territory", countries=["BG"])
+    TerritoryRep.objects.create(tenant=outsider.tenant, territory=territory, user=rival_rep.user)
+    territory_deleted = made(Territory, deleted=True, name="Rival Trashed Territory")
+    month = datetime.date(2026, 1, 1)
+    quota = made(Quota, user=rival_rep.user, period="month", start=month, amount=1000)
+    quota_deleted = made(Quota, deleted=True, team=team, period="year", start=month, amount=9)
+    adjustment = made(
+        ForecastAdjustment,
+        user=rival_rep.user,
+        period="month",
+        start=month,
+        category="commit",
+        amount=500,
+        note="Rival secret adjustment",
+    )
+    adjustment_deleted = made(
+        ForecastAdjustment,
+        deleted=True,
+        user=rival_rep.user,
+        period="quarter",
+        start=month,
+        category="commit",
+        amount=5,
+    )
     stage = pipeline.stages.order_by("position").first()
     return {
+        "territory": territory.pk,
+        "territory_deleted": territory_deleted.pk,
+        "quota": quota.pk,
+        "quota_deleted": quota_deleted.pk,
+        "forecast_adjustment": adjustment.pk,
+        "forecast_adjustment_deleted": adjustment_deleted.pk,
         "pipeline": pipeline.pk,
         "stage": stage.pk,
         "opportunity": deal.pk,
@@ -300,7 +335,7 @@ def other_org_records(outsider):
         tenant=outsider.tenant, user=outsider.user, kind="reminder", title="Rival secret notice"
     )
     calendar_feed = CalendarFeed.objects.create(tenant=outsider.tenant, user=outsider.user)
-    sales = _rival_sales_records(outsider, rival_rep, account, contact)
+    sales = _rival_sales_records(outsider, rival_rep, account, contact, team)
     ids = {
         **sales,
         "account": account.pk,

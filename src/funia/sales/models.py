@@ -1,5 +1,5 @@
 """Sales: pipelines and their stages, opportunities with their append-only stage history,
-exchange rates, leads, web-to-lead forms and lead assignment rules."""
+exchange rates, leads, web-to-lead forms, lead assignment rules, territories and quotas."""
 
 import secrets
 
@@ -441,6 +441,8 @@ class AssignmentRule(TenantModel):
         related_name="+",
         verbose_name=_("round-robin in team"),
     )
+    # Round-robin among the reps of the lead's territory (see `Territory`).
+    by_territory = models.BooleanField(_("assign within the lead's territory"), default=False)
     cursor = models.PositiveIntegerField(default=0, editable=False)
 
     audit_exclude = (*TenantModel.audit_exclude, "cursor")
@@ -452,3 +454,118 @@ class AssignmentRule(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Territory(TenantModel):
+    """A sales territory: the accounts (and leads) its rules match, and the reps who work it.
+
+    An account belongs to the first active territory (by position) whose rules it matches;
+    a rule left empty matches anything. Nothing is stored on the account: the territory is
+    derived from the account's country, region, industry and size, so it is always current.
+    New leads can be assigned round-robin to the territory's reps (`cursor`)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    countries = models.JSONField(_("countries"), default=list, blank=True)
+    regions = models.JSONField(_("regions"), default=list, blank=True)
+    industries = models.JSONField(_("industries"), default=list, blank=True)
+    min_employees = models.PositiveIntegerField(_("minimum employees"), null=True, blank=True)
+    max_employees = models.PositiveIntegerField(_("maximum employees"), null=True, blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("manager"),
+    )
+    reps = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="TerritoryRep",
+        related_name="territories",
+        blank=True,
+        verbose_name=_("reps"),
+    )
+    cursor = models.PositiveIntegerField(default=0, editable=False)
+
+    audit_exclude = (*TenantModel.audit_exclude, "cursor")
+
+    class Meta:
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["tenant", "position"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TerritoryRep(TenantScoped):
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "user"], name="territory_rep_unique")
+        ]
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    YEAR = "year", _("Year")
+
+
+class Quota(TenantModel):
+    """A sales target: the won amount (organisation currency) one rep or one team is
+    responsible for in one calendar month, quarter or year (`start` is its first day)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rep"),
+    )
+    team = models.ForeignKey(
+        "core.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+    )
+    period = models.CharField(_("period"), max_length=8, choices=PeriodKind)
+    start = models.DateField(_("period start"))
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["tenant", "period", "start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, team__isnull=True)
+                    | models.Q(user__isnull=True, team__isnull=False)
+                ),
+                name="quota_user_xor_team",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "user", "period", "start"],
+                condition=models.Q(deleted_at__isnull=True, user__isnull=False),
+                name="quota_user_period_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "team", "period", "start"],
+                condition=models.Q(deleted_at__isnull=True, team__isnull=False),
+                name="quota_team_period_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_period_display()} {self.start:%Y-%m}: {self.amount}"
