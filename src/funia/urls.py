@@ -18,4 +18,9 @@ urlpatterns = [
     path("", include("funia.activities.calendar_urls")),
     path("", include("funia.core.notification_urls")),
     path("", include("funia.analytics.urls")),
+    path("", include("funia.sales.territories.urls")),
+    path("", include("funia.sales.quotas.urls")),
+    path("", include("funia.analytics.plan_risk.urls")),
+    path("", include("funia.analytics.forecast.urls")),
+    path("", include("funia.analytics.dashboard.urls")),
 ]

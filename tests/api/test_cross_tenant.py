@@ -38,6 +38,9 @@ RECORD_OF_PARAMETER = {
     "pipeline_id": "pipeline",
     "opportunity_id": "opportunity",
     "exchange_rate_id": "exchange_rate",
+    "territory_id": "territory",
+    "quota_id": "quota",
+    "forecast_adjustment_id": "forecast_adjustment",
 }
 # List endpoint -> kinds of Rival's records it must never return (None: tested elsewhere).
 RECORDS_OF_LIST = {
@@ -64,6 +67,9 @@ RECORDS_OF_LIST = {
     "/api/v1/activities": ("activity", "activity_deleted"),
     "/api/v1/activity-purposes": ("activity_purpose", "activity_purpose_deleted"),
     "/api/v1/activity-conflicts": ("activity_conflict",),
+    "/api/v1/territories": ("territory", "territory_deleted"),
+    "/api/v1/quotas": ("quota", "quota_deleted"),
+    "/api/v1/forecast-adjustments": ("forecast_adjustment", "forecast_adjustment_deleted"),
 }
 # Kinds with a trashed twin in other_org_records ("account" -> "account_deleted").
 TRASHABLE = {"account_deleted", "contact_deleted", "team_deleted", "custom_field_deleted"}
@@ -71,6 +77,7 @@ TRASHABLE |= {"lead_deleted", "lead_form_deleted", "assignment_rule_deleted"}
 TRASHABLE |= {"opportunity_deleted", "exchange_rate_deleted"}
 TRASHABLE |= {"activity_deleted"}
 TRASHABLE |= {"activity_purpose_deleted"}
+TRASHABLE |= {"territory_deleted", "quota_deleted", "forecast_adjustment_deleted"}
 NONEXISTENT_ID = 2**62
 STATES = ("live", "trashed")
 METHODS = {"get", "post", "put", "patch", "delete"}

@@ -39,12 +39,16 @@ RECORD_OF_PK_PAGE = {  # by url-name prefix ("custom_field_detail" -> "custom_fi
     "exchange_rate": "exchange_rate",
     "activity": "activity",
     "activity_purpose": "activity_purpose",
+    "territory": "territory",
+    "quota": "quota",
+    "forecast_adjustment": "forecast_adjustment",
 }
 TRASHABLE = {"account", "contact", "team", "custom_field"}
 TRASHABLE |= {"activity"}
 TRASHABLE |= {"activity_purpose"}
 TRASHABLE |= {"opportunity", "exchange_rate"}
 TRASHABLE |= {"lead", "lead_form", "assignment_rule"}
+TRASHABLE |= {"territory", "quota", "forecast_adjustment"}
 NONEXISTENT_ID = 999_999_999
 
 

@@ -105,7 +105,12 @@ ROUTERS = [
     "funia.activities.api",
     "funia.activities.calendar_api",
     "funia.core.notifications_api",
+    "funia.sales.territories.api",
+    "funia.sales.quotas.api",
     "funia.analytics.api",
+    "funia.analytics.plan_risk.api",
+    "funia.analytics.forecast.api",
+    "funia.analytics.dashboard.api",
 ]
 
 

@@ -11,3 +11,5 @@ class SalesConfig(AppConfig):
         # Navigation, dashboard cards, card sections, search and import targets.
         from funia.sales import setup  # noqa: F401
         from funia.sales.leads import setup as leads_setup  # noqa: F401
+        from funia.sales.quotas import setup as quotas_setup  # noqa: F401
+        from funia.sales.territories import setup as territories_setup  # noqa: F401

@@ -1,0 +1,5 @@
+"""API of dashboard."""
+
+from ninja import Router
+
+router = Router(tags=["dashboard"])

@@ -1,0 +1,1 @@
+"""Navigation entries and dashboard cards of dashboard."""

@@ -1,0 +1,5 @@
+"""API of forecast."""
+
+from ninja import Router
+
+router = Router(tags=["forecast"])

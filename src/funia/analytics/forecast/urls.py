@@ -1,0 +1,3 @@
+"""Pages of forecast."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Pages of plan_risk."""
+
+urlpatterns = []

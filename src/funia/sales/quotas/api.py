@@ -1,0 +1,5 @@
+"""API of quotas."""
+
+from ninja import Router
+
+router = Router(tags=["quotas"])

@@ -1,0 +1,5 @@
+"""API of territories."""
+
+from ninja import Router
+
+router = Router(tags=["territories"])

@@ -1,0 +1,3 @@
+"""Pages of territories."""
+
+urlpatterns = []
