@@ -64,13 +64,13 @@ def period_label(kind: str, start: datetime.date) -> str:
 def parse_period(text: str, field: str = "period") -> tuple[str, datetime.date]:
     """ "2026-11", "2026-Q4" or "2026" -> (kind, start); anything else is a field error."""
     match = _LABEL.match((text or "").strip())
-    if match:
+    if match and int(match["year"]) >= 1:
         year = int(match["year"])
         if match["month"] and 1 <= int(match["month"]) <= 12:
             return MONTH, datetime.date(year, int(match["month"]), 1)
         if match["quarter"]:
             return QUARTER, datetime.date(year, (int(match["quarter"]) - 1) * 3 + 1, 1)
-        if not match["month"] and year >= 1:
+        if not match["month"]:
             return YEAR, datetime.date(year, 1, 1)
     raise ValidationError({field: _("Give a period as YYYY-MM, YYYY-Qn or YYYY.")})
 
