@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from funia.core import periods
+from funia.core.models import TeamMember
 from funia.core.records import record_create, record_soft_delete
 from funia.sales import opportunities, plans
 from funia.sales.models import Quota
@@ -41,14 +42,13 @@ def test_a_quarter_without_its_own_quota_is_the_sum_of_its_months(admin, sales):
     assert plans.plan_amount(tenant=tenant, kind="year", start=D(2026, 1, 1), user_id=uid) == (
         Decimal("150.5")
     )
-    # Nothing set: no plan (not zero); the team's plan is its own.
+    # Nothing set: no plan (not zero); a team without its own plans its members'.
     assert (
         plans.plan_amount(tenant=tenant, kind="quarter", start=D(2026, 7, 1), user_id=uid) is None
     )
-    assert (
-        plans.plan_amount(tenant=tenant, kind="quarter", start=D(2026, 10, 1), team_id=team.pk)
-        is None
-    )
+    assert plans.plan_amount(
+        tenant=tenant, kind="quarter", start=D(2026, 10, 1), team_id=team.pk
+    ) == Decimal("150.5")
     quota(admin, team=team, period="quarter", start=D(2026, 10, 1), amount=Decimal("1000"))
     assert plans.plan_amount(
         tenant=tenant, kind="quarter", start=D(2026, 10, 1), team_id=team.pk
@@ -96,3 +96,18 @@ def test_the_fact_is_the_won_amount_in_the_period_of_the_rep_or_the_team(admin, 
     assert plans.won_amount(tenant=tenant, kind="month", start=start) == Decimal("2000.00")
     last_year = D(start.year - 1, 1, 1)
     assert plans.won_amount(tenant=tenant, kind="year", start=last_year) == Decimal("0.00")
+
+
+def test_a_team_without_its_own_quota_plans_the_sum_of_its_members(admin, sales):
+    rep, other, team = sales
+    TeamMember.objects.create(tenant=admin.tenant, team=team, user=other.user)
+    tenant, month = admin.tenant, D(2026, 11, 1)
+    quota(admin, user=rep.user, period="month", start=month, amount=Decimal("100"))
+    quota(admin, user=other.user, period="month", start=month, amount=Decimal("250"))
+    assert plans.plan_amount(tenant=tenant, kind="month", start=month, team_id=team.pk) == 350
+    assert (
+        plans.plan_amount(tenant=tenant, kind="quarter", start=D(2026, 10, 1), team_id=team.pk)
+        == 350
+    )
+    quota(admin, team=team, period="month", start=month, amount=Decimal("300"))
+    assert plans.plan_amount(tenant=tenant, kind="month", start=month, team_id=team.pk) == 300

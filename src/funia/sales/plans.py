@@ -4,7 +4,8 @@ the forecast and the dashboards, so they all count the same way.
 
 - **Plan** of a period: the quota set for exactly that period; for a quarter or a year
   without one, the sum of the quotas of its months (a year also sums its quarters that have
-  no month quotas); None when nothing is set.
+  no month quotas); None when nothing is set. A team without a plan of its own for the
+  period plans the sum of its current members' plans (None when none of them has one).
 - **Fact** (won) of a period: the sum of `amount_base` of the live deals, in any pipeline,
   now in a won stage, whose win (`closed_at`) is in the period (organisation time zone),
   owned by the rep or by a current member of the team.
@@ -77,8 +78,30 @@ def plan_amount(
         user_ids=[user_id] if user_id is not None else [],
         team_ids=[team_id] if team_id is not None else [],
     )
-    key = ("user", user_id) if user_id is not None else ("team", team_id)
-    return rolled_up_plan(table.get(key, {}), kind, start)
+    if user_id is not None:
+        return rolled_up_plan(table.get(("user", user_id), {}), kind, start)
+    members = team_member_ids(tenant, team_id)
+    table.update(
+        quotas_of(
+            tenant,
+            start=start,
+            end=periods.period_end(kind, start),
+            user_ids=members,
+            team_ids=[],
+        )
+    )
+    return team_plan(table, team_id, members, kind, start)
+
+
+def team_plan(quotas: dict, team_id: int, member_ids, kind: str, start) -> Decimal | None:
+    """A team's plan from `quotas_of`'s table (which must hold the team's and its members'
+    quotas): its own, else the sum of its members' plans."""
+    own = rolled_up_plan(quotas.get(("team", team_id), {}), kind, start)
+    if own is not None:
+        return own
+    parts = [rolled_up_plan(quotas.get(("user", u), {}), kind, start) for u in set(member_ids)]
+    known = [p for p in parts if p is not None]
+    return sum(known, Decimal("0")) if known else None
 
 
 def team_member_ids(tenant, team_id: int) -> list[int]:

@@ -332,7 +332,7 @@ def plan_element(actor: Actor, scope: Scope) -> dict:
         "months": months,
         "chart": chart,
         "currency": currency,
-        "quotas_url": url("quota_list"),
+        "quotas_url": url("command_center"),
     }
 
 

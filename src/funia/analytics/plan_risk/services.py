@@ -2,7 +2,8 @@
 
 Definitions (binding; shown on the page and in the API documentation):
 - **quota**: the plan of the rep or team for the period (`funia.sales.plans`: its own quota,
-  else the sum of its months' or quarters'); null when none is set.
+  else the sum of its months' or quarters'; a team without one plans the sum of its current
+  members' plans); null when none is set.
 - **won**: the fact (`funia.sales.plans`): live deals now won whose win falls in the period,
   owned by the rep or by the team's current members (every pipeline).
 - **open deals in scope**: live open deals owned by the rep or by the team's current
@@ -380,7 +381,8 @@ def plan_risk_many(
         tenant,
         start=period.start,
         end=period.end,
-        user_ids=[s.id for s in subjects if s.kind == "user"],
+        # A team without its own quota plans its members' (`plans.team_plan`).
+        user_ids=sorted({s.id for s in subjects if s.kind == "user"} | owners),
         team_ids=[s.id for s in subjects if s.kind == "team"],
     )
     monthly = (
@@ -396,7 +398,9 @@ def plan_risk_many(
             period,
             stats,
             deals,
-            quota=plans.rolled_up_plan(quotas.get(subject.key, {}), kind, start),
+            quota=plans.team_plan(quotas, subject.id, subject.owner_ids, kind, start)
+            if subject.kind == "team"
+            else plans.rolled_up_plan(quotas.get(subject.key, {}), kind, start),
             won=plans.fact_from(monthly, subject.owner_ids, kind, start),
             tenant=tenant,
             now=now,
