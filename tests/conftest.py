@@ -138,6 +138,8 @@ RIVAL_SALES_MARKERS = [
     "Rival secret call",
     "Rival trashed call",
     "Rival Secret Purpose",
+    "Rival Secret Territory",
+    "Rival Trashed Territory",
 ]
 
 

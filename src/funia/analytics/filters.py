@@ -1,7 +1,7 @@
 """Parameters of the pipeline reports, shared by the API and the pages.
 
-`ReportFilter` chooses the pipeline and narrows the deals (owner, team, source); the
-territory filter will join here when territories exist. `HistoryParams` adds the period,
+`ReportFilter` chooses the pipeline and narrows the deals (owner, team, source,
+territory: the deals of the accounts of a territory). `HistoryParams` adds the period,
 the counting mode and the grouping of the historical funnel. `deals_in_scope()` turns them
 into the one queryset every report starts from: live deals of the pipeline the actor may
 see (`visible_records`), so no report can count a deal its reader may not open.
@@ -23,6 +23,7 @@ from funia.core.actor import Actor
 from funia.core.visibility import visible_records
 from funia.sales.models import Opportunity, Pipeline, Stage, StageKind
 from funia.sales.selectors import default_pipeline
+from funia.sales.territories.selectors import territory_scope_q
 
 Mode = Literal["any", "strict"]
 GroupBy = Literal["owner", "team", "source", "month"]
@@ -38,7 +39,9 @@ class ReportFilter(RejectNul, Schema):
     source: str | None = Field(
         None, max_length=100, description="acquisition channel (case-insensitive)"
     )
-    # territory: Id | None  -- joins here (a filter on the deal's account) once territories exist.
+    territory: Id | None = Field(
+        None, description="deals of the accounts of this territory (see /territories)"
+    )
 
 
 class SnapshotParams(ReportFilter):
@@ -152,9 +155,12 @@ def report_stage(actor: Actor, pipeline: Pipeline, stage_id: int) -> Stage:
     return Stage.objects.for_tenant(actor.tenant).get(pipeline=pipeline, pk=stage_id)
 
 
-def deals_in_scope(actor: Actor, pipeline: Pipeline, params: ReportFilter) -> QuerySet:
-    """Live deals now in the pipeline, visible to the actor, narrowed by the filters."""
-    qs = visible_records(Opportunity, actor).filter(pipeline=pipeline)
+def deals_in_scope(actor: Actor, pipeline: Pipeline | None, params: ReportFilter) -> QuerySet:
+    """Live deals now in the pipeline (every pipeline when None), visible to the actor,
+    narrowed by the filters."""
+    qs = visible_records(Opportunity, actor)
+    if pipeline is not None:
+        qs = qs.filter(pipeline=pipeline)
     if params.owner is not None:
         qs = qs.filter(owner_id=params.owner)
     if params.team is not None:
@@ -166,4 +172,7 @@ def deals_in_scope(actor: Actor, pipeline: Pipeline, params: ReportFilter) -> Qu
         )
     if params.source:
         qs = qs.filter(source__iexact=params.source)
+    if params.territory is not None:
+        # A territory of another organisation or in the trash is 404, like a pipeline.
+        qs = qs.filter(territory_scope_q(actor, params.territory, prefix="account__"))
     return qs

@@ -19,6 +19,7 @@ from funia.analytics.funnel_snapshot import snapshot_funnel
 from funia.core.selectors import membership_list, team_list
 from funia.customers.exports import neutralise
 from funia.sales.models import Pipeline
+from funia.sales.territories.selectors import territory_choices
 from funia.web.decorators import member_required
 from funia.web.htmx import render_page_or_fragment
 
@@ -27,6 +28,7 @@ REPORT_FIELDS = (
     "owner",
     "team",
     "source",
+    "territory",
     "from",
     "to",
     "mode",
@@ -167,6 +169,7 @@ def funnel_report(request):
         "pipelines": pipelines,
         "owners": membership_list(tenant=actor.tenant),
         "teams": team_list(tenant=actor.tenant),
+        "territories": territory_choices(actor=actor),
         "params": params,
         "snapshot": None,
         "history": None,
@@ -181,6 +184,8 @@ def funnel_report(request):
         try:
             snapshot = snapshot_funnel(actor=actor, params=snapshot_params)
             history = historical_funnel(actor=actor, params=params)
+        except ObjectDoesNotExist:  # a territory of another organisation or trashed
+            raise Http404 from None
         except ValidationError as exc:
             context["errors"].update({k: " ".join(v) for k, v in exc.message_dict.items()})
         else:

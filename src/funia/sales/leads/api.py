@@ -54,8 +54,9 @@ def reference_fields(data: dict) -> dict:
     for name in ("fields", "required", "allowed_origins", *assignment.CRITERIA):
         if name in fields and fields[name] is None:
             fields[name] = []
-    if "is_active" in fields and fields["is_active"] is None:
-        fields.pop("is_active")
+    for name in ("is_active", "by_territory"):
+        if name in fields and fields[name] is None:
+            fields.pop(name)
     return fields
 
 

@@ -1,9 +1,11 @@
 """Assignment rules: who gets a captured lead (by territory, or round-robin in a team).
 
 The first active rule by position whose criteria all match wins; a criterion left empty
-matches anything. A rule assigns its `user`, or the next active member of its `team`: the
-rule's row is locked (`select_for_update`) while the cursor advances, so two captures at
-the same moment never get the same turn.
+matches anything. A rule assigns its `user`, or the next active member of its `team`, or
+(`by_territory`) the next active rep of the lead's territory: the rule's (or the
+territory's) row is locked (`select_for_update`) while the cursor advances, so two
+captures at the same moment never get the same turn. A territory rule for a lead without a
+territory, or whose territory has no active rep, does not apply: the next rule is tried.
 """
 
 from django.core.exceptions import ValidationError
@@ -16,7 +18,8 @@ from funia.core.actor import Actor
 from funia.core.models import Membership, Team, TeamMember
 from funia.core.records import record_create, record_restore, record_soft_delete, record_update
 from funia.core.visibility import require_admin, visible_owner_q
-from funia.sales.models import AssignmentRule
+from funia.sales.models import AssignmentRule, Territory, TerritoryRep
+from funia.sales.territories.matching import territory_for
 
 CRITERIA = ("countries", "regions", "industries", "sources")
 MAX_CRITERIA = 100
@@ -52,6 +55,29 @@ def active_team_members(tenant, team_id: int) -> list[int]:
     )
 
 
+def active_territory_reps(tenant, territory_id: int) -> list[int]:
+    """User ids of the territory's reps who are active users of the organisation, in order."""
+    active = Membership.objects.for_tenant(tenant).filter(is_active=True, user__is_active=True)
+    return list(
+        TerritoryRep.objects.for_tenant(tenant)
+        .filter(territory_id=territory_id, user_id__in=active.values("user_id"))
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def lead_territory(tenant, lead: dict) -> Territory | None:
+    """The territory of a lead described by its fields (as an account's would be)."""
+    employees = lead.get("employees")
+    return territory_for(
+        tenant,
+        country=lead.get("country") or "",
+        region=lead.get("region") or "",
+        industry=lead.get("industry") or "",
+        employees=employees if isinstance(employees, int) else None,
+    )
+
+
 def _visible_to(actor: Actor | None, user_id: int) -> bool:
     """Would `actor` see a record owned by `user_id`?"""
     if actor is None:
@@ -69,9 +95,27 @@ def assign_owner(
     matches. With `visible_to`, a rule's choice that actor could not see is not taken (the
     caller keeps the lead) and a team's turn is not used up. Call inside a transaction."""
     rules = AssignmentRule.objects.for_tenant(tenant).filter(is_active=True)
+    territory: list = []  # the lead's territory, looked up once when a rule needs it
     for rule in rules.order_by("position", "id"):
         if not rule_matches(rule, lead):
             continue
+        if rule.by_territory:
+            if not territory:
+                territory.append(lead_territory(tenant, lead))
+            if territory[0] is None:
+                continue
+            reps = active_territory_reps(tenant, territory[0].pk)
+            if not reps:
+                continue
+            locked = (
+                Territory.objects.for_tenant(tenant).select_for_update().get(pk=territory[0].pk)
+            )
+            turn = locked.cursor % len(reps)
+            user_id = reps[turn]
+            if not _visible_to(visible_to, user_id):
+                return None, None
+            Territory.objects.for_tenant(tenant).filter(pk=locked.pk).update(cursor=turn + 1)
+            return user_id, rule
         if rule.user_id is not None:
             if (
                 not Membership.objects.for_tenant(tenant)
@@ -149,6 +193,9 @@ def _prepare_rule(by: Actor, data: dict, current: AssignmentRule | None) -> dict
             errors["name"] = _("Give the rule a name.")
     user_id = data.get("user_id", getattr(current, "user_id", None))
     team_id = data.get("team_id", getattr(current, "team_id", None))
+    by_territory = data.get("by_territory", getattr(current, "by_territory", False))
+    if "by_territory" in data and not isinstance(data["by_territory"], bool):
+        errors["by_territory"] = _("Give true or false.")
     if data.get("user_id") is not None and not (
         Membership.objects.for_tenant(by.tenant).filter(user_id=data["user_id"]).exists()
     ):
@@ -157,8 +204,21 @@ def _prepare_rule(by: Actor, data: dict, current: AssignmentRule | None) -> dict
         Team.objects.for_tenant(by.tenant).filter(pk=data["team_id"]).exists()
     ):
         errors["team"] = _("No such team.")
-    if user_id is None and team_id is None and "user" not in errors and "team" not in errors:
-        errors["user"] = _("Assign to a user, or round-robin in a team.")
+    if by_territory and (user_id is not None or team_id is not None):
+        errors["by_territory"] = _(
+            "A rule by territory assigns to the territory's reps: leave the user and the team "
+            "empty."
+        )
+    elif (
+        not by_territory
+        and user_id is None
+        and team_id is None
+        and "user" not in errors
+        and "team" not in errors
+    ):
+        errors["user"] = _(
+            "Assign to a user, round-robin in a team, or within the lead's territory."
+        )
     elif user_id is not None and team_id is not None:
         errors["team"] = _("Choose a user or a team, not both.")
     if errors:

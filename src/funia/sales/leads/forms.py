@@ -176,8 +176,16 @@ class AssignmentRuleForm(ServiceForm):
             "sources",
             "user",
             "team",
+            "by_territory",
         ]
-        help_texts = {"position": _("Rules are tried from the lowest position up.")}
+        help_texts = {
+            "position": _("Rules are tried from the lowest position up."),
+            "by_territory": _(
+                "Round-robin among the reps of the lead's territory, instead of a user or a "
+                "team. Leads without a territory, or whose territory has no reps, go to the "
+                "next rule."
+            ),
+        }
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, actor=actor, **kwargs)

@@ -213,6 +213,7 @@ class AssignmentRuleOut(Schema):
     sources: list[str]
     user: int | None = Field(None, alias="user_id")
     team: int | None = Field(None, alias="team_id")
+    by_territory: bool
     version: int
     created_at: datetime
     updated_at: datetime
@@ -232,6 +233,12 @@ class AssignmentRuleIn(InputSchema):
     sources: Criteria = Field(default_factory=list, max_length=100)
     user: Id | None = None
     team: Id | None = None
+    by_territory: bool = Field(
+        False,
+        description="round-robin among the active reps of the lead's territory (no user, no "
+        "team); a lead without a territory, or whose territory has no rep, goes to the next "
+        "rule",
+    )
 
 
 class AssignmentRulePatch(InputSchema):
@@ -244,6 +251,7 @@ class AssignmentRulePatch(InputSchema):
     sources: Criteria | None = Field(None, max_length=100)
     user: Id | None = None
     team: Id | None = None
+    by_territory: bool | None = None
 
 
 class SubmissionOut(Schema):
