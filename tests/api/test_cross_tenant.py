@@ -68,8 +68,12 @@ RECORDS_OF_LIST = {
     "/api/v1/activity-purposes": ("activity_purpose", "activity_purpose_deleted"),
     "/api/v1/activity-conflicts": ("activity_conflict",),
     "/api/v1/territories": ("territory", "territory_deleted"),
+    "/api/v1/territories/{territory_id}/accounts": None,  # a record route: walked above
     "/api/v1/quotas": ("quota", "quota_deleted"),
+    "/api/v1/reports/plan-risk/deals": ("opportunity", "opportunity_deleted"),
     "/api/v1/forecast-adjustments": ("forecast_adjustment", "forecast_adjustment_deleted"),
+    "/api/v1/reports/forecast/deals": ("opportunity", "opportunity_deleted"),
+    "/api/v1/reports/deals-at-risk": ("opportunity", "opportunity_deleted"),
 }
 # Kinds with a trashed twin in other_org_records ("account" -> "account_deleted").
 TRASHABLE = {"account_deleted", "contact_deleted", "team_deleted", "custom_field_deleted"}

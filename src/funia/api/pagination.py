@@ -10,7 +10,7 @@ from ninja.pagination import PaginationBase
 class Page(PaginationBase):
     class Input(Schema):
         limit: int = Field(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)
-        offset: int = Field(0, ge=0)
+        offset: int = Field(0, ge=0, le=2**62)  # beyond any table; the database needs a bound
 
     class Output(Schema):
         items: list[Any]
