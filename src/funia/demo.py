@@ -9,12 +9,15 @@ import random
 from django.db import transaction
 from faker import Faker
 
+from funia.analytics.forecast.demo import build_forecast
 from funia.core import services as core_services
 from funia.core.actor import Actor
 from funia.core.models import Membership, Organization, Role
 from funia.customers import custom_fields, dedupe
 from funia.customers import services as customer_services
 from funia.demo_sales import build_activities, build_leads, build_sales
+from funia.sales.quotas.demo import build_quotas
+from funia.sales.territories.demo import build_territories
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "funia-demo-2026"  # noqa: S105  (published demo logins)
@@ -199,8 +202,12 @@ def _build(*, accounts: int, seed: int) -> Actor:
             )
     _duplicates(admin, created, rng)
     build_sales(admin, accounts=created, owners=owners, sources=SOURCES, rng=rng)
+    # Territories before the leads: one assignment rule routes leads by territory.
+    build_territories(admin, users=users, rng=rng)
     build_leads(admin, users=users, rng=rng)
     build_activities(admin, users=users, rng=rng)
+    build_quotas(admin, users=users, rng=rng)
+    build_forecast(admin, users=users, rng=rng)
     return admin
 
 
