@@ -20,6 +20,7 @@ FUNIA_COMMANDS = {
     "import",
     "compilemessages",
     "reminders",
+    "rebuild-funnel-facts",
 }
 
 
@@ -124,6 +125,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("compilemessages", help="compile the translation catalogs")
     sub.add_parser("reminders", help="deliver every overdue activity reminder now")
+    facts = sub.add_parser("rebuild-funnel-facts", help="rebuild the funnel reports' summary")
+    facts.add_argument("--tenant", metavar="SLUG", help="one organisation (default: all)")
     return parser
 
 
@@ -291,6 +294,12 @@ def cmd_reminders(args) -> None:
     print(f"delivered: {_deliver_due_reminders()}")
 
 
+def cmd_rebuild_funnel_facts(args) -> None:
+    from funia.analytics.facts import rebuild_all
+
+    rebuild_all(tenant=_organization(args.tenant) if args.tenant else None)
+
+
 def cmd_worker(args) -> None:
     # Reminders whose job was lost (a restored backup, a cleared queue) still arrive.
     try:
@@ -387,6 +396,7 @@ COMMANDS = {
     "import": cmd_import,
     "compilemessages": cmd_compilemessages,
     "reminders": cmd_reminders,
+    "rebuild-funnel-facts": cmd_rebuild_funnel_facts,
 }
 
 

@@ -8,6 +8,7 @@ number it was opened from.
 # ruff: noqa: S608, S611  (SQL built from ids, table names and fixed text; values are params)
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from funia.analytics.filters import (
 )
 from funia.analytics.funnel_snapshot import won_in_window
 from funia.core.actor import Actor
+from funia.core.tenancy import TenantQuerySet
 from funia.sales.models import Opportunity, StageKind
 
 METRIC_CONDITION = {
@@ -33,20 +35,58 @@ METRIC_CONDITION = {
 SNAPSHOT_METRICS = ("count", "won")
 
 
-def _listed(actor: Actor, ids_sql: str, params: list) -> QuerySet:
-    return (
+class _CountedDeals(TenantQuerySet):
+    """The drill-down's deals, counted from the report's own rows (no read of the deals:
+    the rows are one per live deal in scope). A further filter, a slice or any other
+    clone counts the usual way."""
+
+    count_sql: tuple[str, list] | None = None
+
+    def count(self):
+        if self.count_sql is None or self._result_cache is not None:
+            return super().count()
+        with connection.cursor() as cursor:
+            cursor.execute(*self.count_sql)
+            return cursor.fetchone()[0]
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.count_sql = None
+        return clone
+
+    def all(self):
+        # The same rows (paginators count `queryset.all()`): keep the count.
+        clone = super().all()
+        clone.count_sql = self.count_sql
+        return clone
+
+
+def _listed(actor: Actor, ids_sql: str, params: list, *, counted: bool = False) -> QuerySet:
+    deals = (
         Opportunity.objects.for_tenant(actor.tenant)
         .filter(pk__in=RawSQL(ids_sql, params))
         .select_related("owner", "account", "stage")
         .order_by("-stage_entered_at", "-id")
     )
+    if counted:
+        deals = deals._chain()
+        deals.__class__ = _CountedDeals
+        deals.count_sql = (f"SELECT COUNT(DISTINCT d.deal) FROM ({ids_sql}) AS d", params)
+    return deals
 
 
 def history_drilldown(
-    *, actor: Actor, params: HistoryParams, stage_id: int, metric: str, group: str | None = None
+    *,
+    actor: Actor,
+    params: HistoryParams,
+    stage_id: int,
+    metric: str,
+    group: str | None = None,
+    raw: bool = False,
 ) -> QuerySet:
-    """The deals counted in `metric` of the stage (and group) of the historical funnel."""
-    fq = funnel_history.prepare(actor, params)
+    """The deals counted in `metric` of the stage (and group) of the historical funnel
+    (`raw`: computed from the raw history)."""
+    fq = funnel_history.prepare(actor, params, raw=raw)
     stage = report_stage(actor, fq.pipeline, stage_id)
     if metric not in METRIC_CONDITION:
         raise ValidationError({"metric": _("Choose entered, advanced, lost or open.")})
@@ -61,8 +101,9 @@ def history_drilldown(
     elif group_value is not None:
         conditions.append("f.grp = %s")
         extra.append(group_value)
-    ids_sql = f"SELECT f.deal FROM ({facts}) AS f WHERE {' AND '.join(conditions)}"
-    return _listed(actor, ids_sql, [*facts_params, *extra])
+    ids_sql = f"SELECT f.deal AS deal FROM ({facts}) AS f WHERE {' AND '.join(conditions)}"
+    # From the funnel facts, every row is a live deal in scope: count the rows alone.
+    return _listed(actor, ids_sql, [*facts_params, *extra], counted=fq.use_facts)
 
 
 def snapshot_drilldown(

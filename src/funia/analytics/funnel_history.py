@@ -22,23 +22,29 @@ with open stages S1..Sk in order, then its won and lost stages, and a period [fr
 - Only live (not deleted) deals now in the pipeline that the reader may see count; entries
   into other pipelines' stages only end a stay.
 
-Everything is one set-based query: a window pass over the history of the deals with an
-entry in the period (order and the time of the next entry), one grouped pass per deal and
-stage, and the counts and medians per stage (and group).
+Where the numbers come from: the funnel facts (`analytics.FunnelFact`, one row per deal and
+stage, kept exact by `funia.analytics.facts` with every write), so a report is one grouped
+scan of the rows entered in the period. The raw history is the reference and the fallback:
+one set-based query (a window pass over the history of the deals with an entry in the
+period, one grouped pass per deal and stage) used while a pipeline's facts wait for a
+rebuild (its stages changed) and for filters the facts do not hold (e.g. territory).
 """
 
 # ruff: noqa: S608  (SQL built from ids, table names and fixed text; values are params)
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import F
 from django.utils.translation import gettext as _
 
+from funia.analytics import facts
 from funia.analytics import sql as q
 from funia.analytics.filters import (
     HistoryParams,
+    ReportFilter,
     deals_in_scope,
     month_starts,
     period_of,
@@ -46,12 +52,16 @@ from funia.analytics.filters import (
     report_pipeline,
     tenant_zone,
 )
+from funia.analytics.models import FunnelFact
 from funia.core.actor import Actor
 from funia.core.models import Team, TeamMember, User
+from funia.core.visibility import visible_owner_q
 from funia.sales.models import Pipeline, Stage, StageChange, StageKind
 
 METRICS = ("entered", "advanced", "lost", "open")
 NO_GROUP = "__none__"
+# The filters the funnel facts answer; any other filter set reads the raw history.
+FACT_FILTERS = {"pipeline", "owner", "team", "source"}
 
 
 @dataclass
@@ -65,15 +75,27 @@ class FunnelQuery:
     start: datetime.datetime
     end: datetime.datetime
     months: list[datetime.datetime] | None = None
+    use_facts: bool = False
 
 
-def prepare(actor: Actor, params: HistoryParams) -> FunnelQuery:
+def prepare(actor: Actor, params: HistoryParams, *, raw: bool = False) -> FunnelQuery:
+    """The query of a report; `raw` computes it from the raw history (the reference)."""
     pipeline = report_pipeline(actor, params.pipeline)
     start, end = period_of(actor.tenant, params)
     months = month_starts(actor.tenant, start, end) if params.group_by == "month" else None
-    return FunnelQuery(
-        actor, pipeline, pipeline_stages(actor, pipeline), params, start, end, months
-    )
+    stages = pipeline_stages(actor, pipeline)
+    fq = FunnelQuery(actor, pipeline, stages, params, start, end, months)
+    fq.use_facts = not raw and _facts_answer(fq)
+    return fq
+
+
+def _facts_answer(fq: FunnelQuery) -> bool:
+    """Whether the funnel facts answer the query: no filter they do not hold, and built
+    with the pipeline's current stage ranks."""
+    for name in ReportFilter.model_fields:
+        if name not in FACT_FILTERS and getattr(fq.params, name, None) not in (None, "", []):
+            return False
+    return facts.is_current(fq.actor.tenant, fq.pipeline, fq.stages)
 
 
 def _ranks(stages: list[Stage]) -> dict[int, int]:
@@ -92,12 +114,12 @@ def _group_sql(fq: FunnelQuery) -> tuple[str, str, list]:
     """(join, key expression, params) of the grouping."""
     group_by = fq.params.group_by
     if group_by == "owner":
-        return "", "d.owner_id", []
+        return "", "r.owner_id", []
     if group_by == "source":
-        return "", "NULLIF(d.source, '')", []
+        return "", "NULLIF(r.source, '')", []
     if group_by == "team":
         join = (
-            f" LEFT JOIN {TeamMember._meta.db_table} tm ON tm.user_id = d.owner_id"
+            f" LEFT JOIN {TeamMember._meta.db_table} tm ON tm.user_id = r.owner_id"
             f" AND tm.tenant_id = %s AND tm.team_id IN (SELECT t.id FROM"
             f" {Team._meta.db_table} t WHERE t.tenant_id = %s AND t.deleted_at IS NULL)"
         )
@@ -105,7 +127,7 @@ def _group_sql(fq: FunnelQuery) -> tuple[str, str, list]:
     if group_by == "month":
         cases, params = [], []
         for index, bound in enumerate(fq.months[1:-1]):
-            cases.append(f"WHEN f.entered_at < %s THEN {index}")
+            cases.append(f"WHEN r.entered_at < %s THEN {index}")
             params.append(q.db_time(bound))
         expression = f"CASE {' '.join(cases)} ELSE {len(fq.months) - 2} END" if cases else "0"
         return "", expression, params
@@ -115,12 +137,76 @@ def _group_sql(fq: FunnelQuery) -> tuple[str, str, list]:
 def facts_sql(fq: FunnelQuery) -> tuple[str, list]:
     """SQL of one row per (deal, stage) entered in the period, with its group key:
     deal, slot (the stage id), grp, advanced, lost, stay_days."""
+    rows, params = _fact_rows_sql(fq) if fq.use_facts else _raw_rows_sql(fq)
+    join, key, group_params = _group_sql(fq)
+    text = (
+        f"SELECT r.deal AS deal, r.slot AS slot, {key} AS grp, r.advanced AS advanced, "
+        f"r.lost AS lost, r.stay_days AS stay_days FROM ({rows}) r{join}"
+    )
+    # The month's CASE comes before the join's parameters in the text.
+    if fq.params.group_by == "month":
+        return text, [*group_params, *params]
+    return text, [*params, *group_params]
+
+
+def _fact_rows_sql(fq: FunnelQuery) -> tuple[str, list]:
+    """The rows (deal, slot, owner_id, source, entered_at, advanced, lost, stay_days) of
+    the deals entered in the period, read from the funnel facts."""
+    actor, params = fq.actor, fq.params
+    strict = params.mode == "strict"
+    entered = "entered_strict" if strict else "entered_any"
+    advanced = "advanced_strict" if strict else "advanced_any"
+    # Every stage named: the index is (tenant, pipeline, stage, entered_*).
+    qs = FunnelFact.objects.for_tenant(actor.tenant).filter(
+        pipeline=fq.pipeline,
+        stage_id__in=[s.pk for s in fq.stages],
+        **{f"{entered}__gte": fq.start, f"{entered}__lt": fq.end},
+    )
+    owner_q = visible_owner_q(actor, "owner")
+    if owner_q is not None:
+        qs = qs.filter(owner_q)
+    if params.owner is not None:
+        qs = qs.filter(owner_id=params.owner)
+    if params.team is not None:
+        # As deals_in_scope(): the owner is a member of the (live, own) team.
+        qs = qs.filter(
+            owner__teams__id=params.team,
+            owner__teams__tenant_id=F("tenant_id"),
+            owner__teams__deleted_at__isnull=True,
+        )
+    if params.source:
+        qs = qs.filter(source__iexact=params.source)
+    inner, inner_params = q.queryset_sql(
+        qs.values(
+            "opportunity_id",
+            "stage_id",
+            "owner_id",
+            "source",
+            entered,
+            advanced,
+            "lost_now",
+            "stay_days",
+        ).order_by()
+    )
+    text = f"""
+        SELECT f.opportunity_id AS deal, f.stage_id AS slot, f.owner_id AS owner_id,
+               f.source AS source, f.{entered} AS entered_at, f.{advanced} AS advanced,
+               CASE WHEN f.{advanced} IS NULL THEN NULL
+                    WHEN f.{advanced} = 0 AND f.lost_now = 1 THEN 1 ELSE 0 END AS lost,
+               f.stay_days AS stay_days
+        FROM ({inner}) f
+    """
+    return text, inner_params
+
+
+def _raw_rows_sql(fq: FunnelQuery) -> tuple[str, list]:
+    """The same rows as `_fact_rows_sql`, computed from the raw stage history."""
     tenant_id = fq.actor.tenant.pk
     ranks = _ranks(fq.stages)
     strict = fq.params.mode == "strict"
     if not ranks:
-        empty = "SELECT 0 AS deal, 0 AS slot, 0 AS grp, 0 AS advanced, 0 AS lost, "
-        return empty + "0.0 AS stay_days WHERE 1 = 0", []
+        empty = "SELECT 0 AS deal, 0 AS slot, 0 AS owner_id, '' AS source, NULL AS entered_at, "
+        return empty + "0 AS advanced, 0 AS lost, 0.0 AS stay_days WHERE 1 = 0", []
     scope = deals_in_scope(fq.actor, fq.pipeline, fq.params).values(
         "id", "owner_id", "source", "stage_id"
     )
@@ -144,7 +230,6 @@ def facts_sql(fq: FunnelQuery) -> tuple[str, list]:
         "THEN 1 ELSE 0 END) WHEN MAX(e.rnk) > s.rnk THEN 1 ELSE 0 END"
     )
     stay = q.seconds_between("e.next_at", "e.at")
-    join, key, group_params = _group_sql(fq)
     lost_list = ", ".join(str(int(pk)) for pk in lost_ids)
     text = f"""
         WITH slots (stage_id, rnk, closed) AS (VALUES {slots}),
@@ -179,12 +264,13 @@ def facts_sql(fq: FunnelQuery) -> tuple[str, list]:
                          OR (s.closed = 1 AND e.stage = s.stage_id)
             GROUP BY e.deal, s.stage_id, s.rnk, s.closed
         )
-        SELECT f.deal AS deal, f.slot AS slot, {key} AS grp, f.advanced AS advanced,
+        SELECT f.deal AS deal, f.slot AS slot, d.owner_id AS owner_id, d.source AS source,
+               f.entered_at AS entered_at, f.advanced AS advanced,
                CASE WHEN f.closed = 1 THEN NULL
                     WHEN f.advanced = 0 AND d.stage_id IN ({lost_list}) THEN 1 ELSE 0
                END AS lost,
                f.stay_days AS stay_days
-        FROM per_stage f JOIN deals d ON d.id = f.deal{join}
+        FROM per_stage f JOIN deals d ON d.id = f.deal
         WHERE f.entered_at >= %s AND f.entered_at < %s
     """
     params = [
@@ -195,18 +281,31 @@ def facts_sql(fq: FunnelQuery) -> tuple[str, list]:
         tenant_id,
         int(strict),
         int(strict),
-        *group_params,
         start,
         end,
     ]
     return text, params
 
 
-def _count_sql(facts: str, *, grouped: bool, distinct: bool) -> str:
+def _count_sql(facts: str, *, grouped: bool, distinct: bool, level: int | None = None) -> str:
     """Counts and medians per stage (lvl 0: per group; lvl 1: overall, when grouped).
 
     The overall funnel is computed, not added up from the groups: medians do not add up,
-    and a deal of an owner in several teams is in each team's funnel but once overall."""
+    and a deal of an owner in several teams is in each team's funnel but once overall.
+    PostgreSQL with `level` 0: the groups' counts only (grouped by slot and grp)."""
+    if connection.vendor == "postgresql":
+        median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY stay_days)"
+        counts = f"COUNT(*), SUM(advanced), SUM(lost), {median}"
+        if level == 0:
+            return f"SELECT slot, 0, grp, {counts} FROM ({facts}) AS g GROUP BY slot, grp"
+        if not grouped:
+            return f"SELECT slot, 1, NULL, {counts} FROM ({facts}) AS f GROUP BY slot"
+        if not distinct:
+            # One scan for both levels: each row is one deal and stage.
+            return f"""
+                SELECT slot, GROUPING(grp), grp, {counts} FROM ({facts}) AS f
+                GROUP BY GROUPING SETS ((slot, grp), (slot))
+            """
     rows = "SELECT slot, 0 AS lvl, grp, advanced, lost, stay_days FROM facts"
     if grouped:
         unique = "SELECT DISTINCT deal, slot, advanced, lost, stay_days FROM facts"
@@ -214,6 +313,11 @@ def _count_sql(facts: str, *, grouped: bool, distinct: bool) -> str:
             " UNION ALL SELECT slot, 1 AS lvl, NULL AS grp, advanced, lost, stay_days FROM "
             f"({unique if distinct else 'SELECT * FROM facts'}) AS u"
         )
+    if connection.vendor == "postgresql":
+        return f"""
+            WITH facts AS ({facts}), both_levels AS ({rows})
+            SELECT slot, lvl, grp, {counts} FROM both_levels GROUP BY slot, lvl, grp
+        """
     return f"""
         WITH facts AS ({facts}),
         both_levels AS ({rows}),
@@ -284,14 +388,24 @@ def month_key(fq: FunnelQuery, index: int) -> str:
     return fq.months[index].astimezone(tenant_zone(fq.actor.tenant)).strftime("%Y-%m")
 
 
-def historical_funnel(*, actor: Actor, params: HistoryParams) -> dict:
+def historical_funnel(*, actor: Actor, params: HistoryParams, raw: bool = False) -> dict:
     """The historical funnel of the pipeline (see the module's definitions), with one
-    funnel per group when `params.group_by` is set."""
-    fq = prepare(actor, params)
+    funnel per group when `params.group_by` is set; `raw`: from the raw history."""
+    fq = prepare(actor, params, raw=raw)
     facts, facts_params = facts_sql(fq)
     grouped = fq.params.group_by is not None
     text = _count_sql(facts, grouped=grouped, distinct=fq.params.group_by == "team")
-    with connection.cursor() as cursor:
+    if grouped and fq.params.group_by == "team" and connection.vendor == "postgresql":
+        # The overall level without the team join (a deal counts once), the teams' with it:
+        # two scans, neither materialised nor made distinct.
+        overall_fq = replace(fq, params=fq.params.model_copy(update={"group_by": None}))
+        overall, overall_params = facts_sql(overall_fq)
+        text = (
+            f"{_count_sql(overall, grouped=False, distinct=False)} UNION ALL "
+            f"{_count_sql(facts, grouped=False, distinct=False, level=0)}"
+        )
+        facts_params = [*overall_params, *facts_params]
+    with q.report_cursor() as cursor:
         cursor.execute(text, facts_params)
         rows = cursor.fetchall()
     overall: dict = {}

@@ -184,6 +184,14 @@ class Opportunity(TenantModel):
                 condition=models.Q(deleted_at__isnull=True),
                 name="opportunity_live_stage",
             ),
+            # The funnel snapshot (open stages: count, amounts, ages; won: the sales cycle),
+            # read from the index alone on PostgreSQL.
+            models.Index(
+                fields=["tenant", "pipeline", "stage", "closed_at"],
+                include=["amount_base", "stage_entered_at", "created_at"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="opportunity_live_funnel",
+            ),
             models.Index(
                 fields=["tenant", "owner"],
                 condition=models.Q(deleted_at__isnull=True),

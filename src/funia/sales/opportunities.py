@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from funia.analytics import facts as funnel_facts
 from funia.core.actor import Actor
 from funia.core.records import (
     StaleVersion,
@@ -229,6 +230,7 @@ def opportunity_create(
                 previous = stage_entry
         else:
             _append_change(deal, from_stage=None, to_stage=stage, at=entered, by=by)
+        funnel_facts.refresh_deals(tenant=by.tenant, deal_ids=[deal.pk])
     return deal
 
 
@@ -321,6 +323,7 @@ def opportunity_update(
         updated = record_update(obj=current, by=by, fields=changed, if_match=None)
         if moved:
             _append_change(updated, from_stage=old_stage, to_stage=new_stage, at=now, by=by)
+        funnel_facts.refresh_deals(tenant=by.tenant, deal_ids=[updated.pk])
     return updated
 
 
@@ -346,14 +349,20 @@ def opportunity_delete(
     *, by: Actor, opportunity: Opportunity, if_match: str | None = None
 ) -> Opportunity:
     require_change(by, opportunity)
-    return record_soft_delete(obj=opportunity, by=by, if_match=if_match)
+    with transaction.atomic():
+        deal = record_soft_delete(obj=opportunity, by=by, if_match=if_match)
+        funnel_facts.refresh_deals(tenant=by.tenant, deal_ids=[deal.pk])
+    return deal
 
 
 def opportunity_restore(
     *, by: Actor, opportunity: Opportunity, if_match: str | None = None
 ) -> Opportunity:
     require_change(by, opportunity)
-    return record_restore(obj=opportunity, by=by, if_match=if_match)
+    with transaction.atomic():
+        deal = record_restore(obj=opportunity, by=by, if_match=if_match)
+        funnel_facts.refresh_deals(tenant=by.tenant, deal_ids=[deal.pk])
+    return deal
 
 
 @dataclass

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from funia.analytics import facts as funnel_facts
 from funia.core.actor import Actor
 from funia.core.audit import AuditAction, audit_record
 from funia.core.records import record_create, record_restore, record_soft_delete, record_update
@@ -140,6 +141,7 @@ def pipeline_create(*, by: Actor, stages: list[dict], **fields) -> Pipeline:
         fields.setdefault("is_default", first)
         pipeline = record_create(model=Pipeline, by=by, **fields)
         saved = _save_stages(pipeline, stages)
+        funnel_facts.pipeline_changed(tenant=by.tenant, pipeline=pipeline)
         audit_record(
             by=by, obj=pipeline, action=AuditAction.UPDATE, changes={"stages": [None, saved]}
         )
@@ -163,6 +165,7 @@ def pipeline_update(
         extra = {}
         if stages is not None:
             after = _save_stages(pipeline, stages)
+            funnel_facts.pipeline_changed(tenant=by.tenant, pipeline=pipeline)
             if after != before:
                 extra = {"stages": [before, after]}
         pipeline = record_update(
