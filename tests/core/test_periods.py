@@ -28,7 +28,9 @@ def test_a_day_falls_in_one_period_with_a_label_that_reads_back(kind, day, start
     assert not periods.is_period_start(kind, start + datetime.timedelta(days=1))
 
 
-@pytest.mark.parametrize("text", ["", "2026-13", "2026-00", "2026-Q5", "0000-01", "0000", "26-11", "2026/11", "x"])
+@pytest.mark.parametrize(
+    "text", ["", "2026-13", "2026-00", "2026-Q5", "0000-01", "0000", "26-11", "2026/11", "x"]
+)
 def test_a_bad_period_label_is_a_field_error(text):
     with pytest.raises(ValidationError) as error:
         periods.parse_period(text, field="period")
