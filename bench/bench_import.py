@@ -9,19 +9,26 @@ run:
 - import: `funia.imports.engine.process_import` (what the job and `funia import` run), with
   the duplicate policy `skip`.
 
+- previous (with --previous REF, e.g. HEAD): the same import by the code of that git
+  revision (its `src` taken with `git archive`, run in a child process on the same
+  database and file), so a change is measured against the code before it in one run,
+  under the same load.
+
 Prints rows per second, the ratio to the baseline, CPU seconds and the peak memory of the
 process and of its helpers (getrusage maxrss); the temporary directory is removed at the
 end. SQLite in a temporary directory by default; PostgreSQL when
 FUNIA_DATABASE_URL is set (use a database created for the run and dropped afterwards).
-Run: .venv/bin/python bench/bench_import.py [--rows N]
+Run: .venv/bin/python bench/bench_import.py [--rows N] [--previous REF]
 """
 
 import argparse
 import csv
+import json
 import os
 import random
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,9 +37,13 @@ from pathlib import Path
 parser = argparse.ArgumentParser()
 parser.add_argument("--rows", type=int, default=100_000)
 parser.add_argument("--target", type=float, default=5000, help="rows/s the import must reach")
+parser.add_argument("--previous", metavar="REF", help="also run the import of this git revision")
+# Internal: the child process of --previous (import the file into the given var dir).
+parser.add_argument("--import-only", metavar="CSV", help=argparse.SUPPRESS)
+parser.add_argument("--workdir", help=argparse.SUPPRESS)
 args = parser.parse_args()
 
-workdir = Path(tempfile.mkdtemp(prefix="funia-bench-import-"))
+workdir = Path(args.workdir or tempfile.mkdtemp(prefix="funia-bench-import-"))
 os.environ["FUNIA_VAR_DIR"] = str(workdir)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "funia.settings")
 
@@ -163,14 +174,82 @@ def run_import(actor: Actor, path: Path):
     del upload
     start, cpu = time.perf_counter(), time.process_time()
     helper_cpu = _children_cpu()
+    server = _server_cpu()
     job = engine.process_import(job)
     helper_cpu = _children_cpu() - helper_cpu
+    if server is not None:
+        after = _server_cpu()
+        SERVER_CPU.append(after - server if after is not None else None)
     return job, time.perf_counter() - start, time.process_time() - cpu, helper_cpu
+
+
+SERVER_CPU: list = []  # PostgreSQL: CPU s of the server process serving the import
+
+
+def _server_cpu() -> float | None:
+    """CPU seconds of this connection's PostgreSQL server process, when it runs on this
+    machine (read from /proc); None otherwise."""
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def import_only() -> int:
+    """The child of --previous: one import of the file; its figures as JSON on stdout."""
+    job, seconds, cpu, helper_cpu = run_import(setup_actor("previous"), Path(args.import_only))
+    assert job.status == "done", (job.status, job.message)
+    figures = {
+        "seconds": seconds,
+        "cpu": cpu,
+        "helper_cpu": helper_cpu,
+        "counts": [job.created, job.updated, job.skipped, job.failed],
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "helper_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "server_cpu": SERVER_CPU[-1] if SERVER_CPU else None,
+    }
+    print(json.dumps(figures))
+    return 0
+
+
+def run_previous(ref: str, path: Path) -> dict:
+    """The import by the code of git revision `ref`, in a child process (same database)."""
+    source = workdir / "previous"
+    source.mkdir()
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", ref, "src"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
+    env = {**os.environ, "PYTHONPATH": str(source / "src")}
+    child = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--rows",
+            str(args.rows),
+            "--import-only",
+            str(path),
+            "--workdir",
+            str(workdir),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -184,17 +263,25 @@ def main() -> int:
     assert job.status == "done", (job.status, job.message)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     helper_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # Afterwards, so that its process is not counted in the peaks above.
+    previous = run_previous(args.previous, path) if args.previous else None
     import_rate = args.rows / import_seconds
     print(f"database: {vendor}; rows: {args.rows:,}; file: {path.stat().st_size / 1e6:.1f} MB")
-    print(f"load average before the run: {load:.2f} on {os.cpu_count()} cores")
+    print(
+        f"load average before the run: {load:.2f}, after: {os.getloadavg()[0]:.2f} "
+        f"on {os.cpu_count()} cores"
+    )
     print(
         f"{'step':<48} {'seconds':>8} {'rows/s':>9} {'x baseline':>11} "
         f"{'CPU s':>7} {'rows/CPU s':>11}"
     )
-    for label, seconds, cpu in (
-        ("baseline: bulk_create as is (no checks, no audit)", base_seconds, base_cpu),
-        ("import: normalise, dedupe, audit, bulk write", import_seconds, import_cpu),
-    ):
+    steps = [("baseline: bulk_create as is (no checks, no audit)", base_seconds, base_cpu)]
+    if previous:
+        steps.append(
+            (f"import by {args.previous} (same steps)", previous["seconds"], previous["cpu"])
+        )
+    steps.append(("import: normalise, dedupe, audit, bulk write", import_seconds, import_cpu))
+    for label, seconds, cpu in steps:
         print(
             f"{label:<48} {seconds:>8.1f} {args.rows / seconds:>9,.0f} "
             f"{base_seconds / seconds:>11.2f} {cpu:>7.1f} {args.rows / cpu:>11,.0f}"
@@ -203,6 +290,23 @@ def main() -> int:
         f"the import's helper processes (validation, ahead of the writer): "
         f"{helper_cpu:.1f} CPU s, peak memory {helper_peak_mb:.0f} MB"
     )
+    if SERVER_CPU and SERVER_CPU[-1] is not None:
+        print(f"the PostgreSQL server process of the import: {SERVER_CPU[-1]:.1f} CPU s")
+    if previous:
+        if previous.get("server_cpu") is not None:
+            print(f"{args.previous}: PostgreSQL server process {previous['server_cpu']:.1f} CPU s")
+        print(
+            f"{args.previous}: helper processes {previous['helper_cpu']:.1f} CPU s; "
+            f"peak memory {previous['peak_mb']:.0f} MB (helpers {previous['helper_peak_mb']:.0f} "
+            f"MB); created, updated, skipped, failed {previous['counts']}"
+        )
+        print(
+            f"this code vs {args.previous}: {previous['seconds'] / import_seconds:.2f}x the "
+            f"rows/s; CPU s of writer + helpers "
+            f"{import_cpu + helper_cpu:.1f} vs {previous['cpu'] + previous['helper_cpu']:.1f}"
+        )
+        same = previous["counts"] == [job.created, job.updated, job.skipped, job.failed]
+        print(f"same created/updated/skipped/failed counts as {args.previous}: {same}")
     print(
         f"created {job.created:,}, updated {job.updated:,}, skipped {job.skipped:,}, "
         f"failed {job.failed:,}; peak memory (maxrss) {peak_mb:.0f} MB"
@@ -213,6 +317,12 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if args.import_only:
+        try:
+            code = import_only()
+        finally:
+            connection.close()
+        sys.exit(code)
     try:
         code = main()
     finally:

@@ -3,11 +3,17 @@
 `fold()` makes names comparable across scripts and spellings: lower case, accents removed,
 Cyrillic transliterated by the Bulgarian streamlined system (the official one, so
 "Иван Петров" folds to "ivan petrov", as a Bulgarian writes it in Latin letters).
+
+The same values come back again and again in an import (first names, companies, the
+domains of emails, a switchboard's phone), so the work that depends only on such a value is
+remembered (bounded caches of pure functions: the results are the same as without them).
 """
 
+import functools
 import re
 import unicodedata
 
+import email_validator
 import phonenumbers
 from django.utils.translation import gettext as _
 from email_validator import EmailNotValidError, validate_email
@@ -65,12 +71,29 @@ _TRANSLIT = str.maketrans(CYRILLIC_TO_LATIN)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+# Texts up to this long are remembered by fold() (names, not documents).
+FOLD_CACHED_LENGTH = 200
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII words separated by single spaces ('Ивáн  Петров-Ко' -> 'ivan petrov ko')."""
-    text = (text or "").lower().translate(_TRANSLIT)
+    text = text or ""
+    if len(text) <= FOLD_CACHED_LENGTH:
+        return _fold_cached(text)
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    if text.isascii():
+        # No accents or Cyrillic: NFKD and the combining marks change nothing.
+        return _NON_WORD.sub(" ", text.lower()).strip()
+    text = text.lower().translate(_TRANSLIT)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", text).strip()
+
+
+_fold_cached = functools.lru_cache(maxsize=65536)(_fold)
 
 
 def person_name_key(first_name: str, last_name: str) -> str:
@@ -110,9 +133,32 @@ def company_name_key(name: str) -> str:
     return " ".join(words)[:200]
 
 
+# A local part of letters, digits and . _ + - (dots only between them): always valid and
+# already in normal form for email_validator (a strict subset of its dot-atom syntax).
+_PLAIN_EMAIL = re.compile(r"([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@([A-Za-z0-9.-]+)")
+EMAIL_MAX_LENGTH = 254  # bytes, in each of the address's forms (email_validator's rule)
+
+
 def normalize_email(value: str) -> str:
     """A valid address in canonical form, or ValueError with a message for the user."""
     value = (value or "").strip()
+    plain = _PLAIN_EMAIL.fullmatch(value)
+    if plain is not None:
+        # The common case, without running the whole validation for every address: the
+        # local part needs none, the domain's validation is remembered per domain.
+        local, domain = plain.groups()
+        checked = _email_domain(
+            domain, email_validator.TEST_ENVIRONMENT, email_validator.GLOBALLY_DELIVERABLE
+        )
+        if checked is not None:
+            unicode_domain, ascii_domain = checked
+            normalized = f"{local}@{unicode_domain}"
+            if (
+                len(value) <= EMAIL_MAX_LENGTH
+                and len(normalized.encode()) <= EMAIL_MAX_LENGTH
+                and len(local) + 1 + len(ascii_domain) <= EMAIL_MAX_LENGTH
+            ):
+                return normalized.lower()
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -120,15 +166,37 @@ def normalize_email(value: str) -> str:
     return result.normalized.lower()
 
 
+@functools.lru_cache(maxsize=4096)
+def _email_domain(domain: str, _test_environment: bool, _globally_deliverable: bool):
+    """(domain, its ASCII form) as email_validator normalises it, or None when the shortest
+    address with this domain is refused (the settings it reads are part of the key)."""
+    try:
+        probe = validate_email(f"a@{domain}", check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return probe.domain, probe.ascii_domain
+
+
 def normalize_phone(value: str, region: str = "BG") -> str:
     """E.164 ('+359888123456'), or ValueError with a message for the user."""
     raw = (value or "").strip()
-    try:
-        number = phonenumbers.parse(raw, (region or "BG").upper())
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(_("“%(value)s” is not a phone number.") % {"value": raw}) from exc
-    if not phonenumbers.is_valid_number(number):
+    result = _e164(raw, (region or "BG").upper())
+    if result is None:
+        raise ValueError(_("“%(value)s” is not a phone number.") % {"value": raw})
+    if result == "":
         raise ValueError(_("“%(value)s” is not a valid phone number.") % {"value": raw})
+    return result
+
+
+@functools.lru_cache(maxsize=8192)
+def _e164(raw: str, region: str) -> str | None:
+    """The number in E.164; "" when it is not a valid number, None when not a number."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

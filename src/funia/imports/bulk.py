@@ -21,7 +21,10 @@ The customers services write one record per call (about fifteen queries each). A
 """
 
 import functools
+import itertools
 import json
+import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -55,6 +58,14 @@ class PreparedRecord:
 
     instance: Account | Contact
     prepared: services.Prepared
+    audit_lists: dict | None = None  # see lists_for_audit()
+
+    def lists_for_audit(self) -> dict:
+        """`services.prepared_audit_lists(prepared)`, made once (a helper process makes it
+        while packing, so the writer need not)."""
+        if self.audit_lists is None:
+            self.audit_lists = services.prepared_audit_lists(self.prepared)
+        return self.audit_lists
 
 
 class RecordPreparer:
@@ -68,9 +79,15 @@ class RecordPreparer:
         # and skips the checks this module's callers make once per chunk. Never saved.
         self.blank = self.model(tenant_id=by.tenant.pk)
         self.attnames = {field.attname for field in self.model._meta.concrete_fields}
-        self.defaults = [
-            (field.attname, field._get_default) for field in self.model._meta.concrete_fields
-        ]
+        # Each field's default as the constructor takes it: the constant ones once (the same
+        # values: a field's default value, None or ""), the callable ones (dict, now) per
+        # record.
+        self.constants, self.defaults = {}, []
+        for field in self.model._meta.concrete_fields:
+            if (field.has_default() and callable(field.default)) or field.has_db_default():
+                self.defaults.append((field.attname, field._get_default))
+            else:
+                self.constants[field.attname] = field._get_default()
 
     def prepare(
         self, data: dict, custom: dict | None = None, *, unchecked: tuple[str, ...] = ()
@@ -101,7 +118,9 @@ class RecordPreparer:
         """`model(tenant_id=..., **fields)` without the constructor's per-keyword work."""
         if not fields.keys() <= self.attnames:
             return self.model(tenant_id=self.by.tenant.pk, **fields)
-        values = {name: default() for name, default in self.defaults}
+        values = self.constants.copy()
+        for name, default in self.defaults:
+            values[name] = default()
         values.update(fields)
         values["tenant_id"] = self.by.tenant.pk
         return instance_from_values(self.model, values)
@@ -169,22 +188,22 @@ def allocate_ids(model, count: int) -> list[int]:
     return list(range(first, first + count))
 
 
-def insert(model, columns: list[str], rows: list[tuple]) -> None:
+def insert(model, columns: list[str], rows: Iterable[tuple]) -> None:
     """INSERT the rows (values in `columns` order, by field name) in one go.
 
     PostgreSQL: COPY (one statement, no SQL to parse per row; statement triggers fire
-    once). SQLite: one single-row INSERT prepared once and run for every row.
+    once). SQLite: one single-row INSERT prepared once and run for every row. `rows` may
+    be a generator: each row is made (and its values converted) as it is sent.
     """
-    if not rows:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
+    rows = itertools.chain([first], rows)
     fields = [model._meta.get_field(name) for name in columns]
     converters = [(i, c) for i, c in enumerate(map(_converter, fields)) if c is not None]
     if converters:
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for index, convert in converters:
-                if row[index] is not None:
-                    row[index] = convert(row[index])
+        rows = _converted(rows, converters)
     quote = connection.ops.quote_name
     # Table and column names come from the model, never from input; values are parameters.
     table = quote(model._meta.db_table)
@@ -202,6 +221,15 @@ def insert(model, columns: list[str], rows: list[tuple]) -> None:
             )
 
 
+def _converted(rows, converters):
+    for row in rows:
+        row = list(row)
+        for index, convert in converters:
+            if row[index] is not None:
+                row[index] = convert(row[index])
+        yield row
+
+
 def _audit_fields(model) -> list[tuple[str, int]]:
     """(field name, index in the record's row) of what `audit.snapshot` records, in order."""
     excluded = set(getattr(model, "audit_exclude", ()))
@@ -216,8 +244,35 @@ def _audit_fields(model) -> list[tuple[str, int]]:
 _PLAIN = (str, int, bool, float)
 
 
-def _jsonable(value):
-    return value if isinstance(value, _PLAIN) else audit_jsonable(value)
+def _audit_rows(records, rows, *, audit_fields, common, by, now):
+    """The `create` audit entry of each record: what record_create records,
+    diff({}, snapshot(record)) plus the lists."""
+    tenant_id, object_type = common
+    user_id, token_id = by
+    now_json = audit_jsonable(now)  # the records' created_at and updated_at
+    for record, row in zip(records, rows, strict=True):
+        changes = {}
+        for name, index in audit_fields:
+            value = row[index]
+            if value is None:
+                continue
+            if value is now:
+                value = now_json
+            elif not isinstance(value, _PLAIN):
+                value = audit_jsonable(value)
+            changes[name] = [None, value]
+        changes.update(record.lists_for_audit())
+        yield (
+            tenant_id,
+            object_type,
+            record.instance.pk,
+            str(record.instance)[:200],
+            AuditAction.CREATE,
+            changes,
+            user_id,
+            token_id,
+            now,
+        )
 
 
 def records_bulk_create(*, by: Actor, records: list[PreparedRecord]) -> list:
@@ -233,7 +288,7 @@ def records_bulk_create(*, by: Actor, records: list[PreparedRecord]) -> list:
     now = timezone.now()
     object_type = model._meta.label_lower
     concrete = list(model._meta.concrete_fields)
-    attnames = [field.attname for field in concrete]
+    values_of = operator.attrgetter(*(field.attname for field in concrete))  # -> a tuple
     with transaction.atomic():
         ids = allocate_ids(model, len(instances))
         rows = []
@@ -243,7 +298,7 @@ def records_bulk_create(*, by: Actor, records: list[PreparedRecord]) -> list:
             obj.created_at = obj.updated_at = now
             obj._state.adding = False
             obj._state.db = connection.alias
-            rows.append(tuple(getattr(obj, name) for name in attnames))
+            rows.append(values_of(obj))
         with search_index.bulk_insert(model._meta.db_table, ids):
             insert(model, [field.name for field in concrete], rows)
         names = {name.lower(): name for r in records for name in (r.prepared.tags or [])}
@@ -251,9 +306,8 @@ def records_bulk_create(*, by: Actor, records: list[PreparedRecord]) -> list:
             tag.name.lower(): tag.pk
             for tag in services.tags_get_or_create(tenant_id=tenant_id, names=list(names.values()))
         }
-        points, addresses, tag_links, consent, audit = [], [], [], [], []
-        audit_fields = _audit_fields(model)
-        for record, obj, row in zip(records, instances, rows, strict=True):
+        points, addresses, tag_links, consent = [], [], [], []
+        for record, obj in zip(records, instances, strict=True):
             prepared = record.prepared
             pk = obj.pk
             for kind, items in (("email", prepared.emails), ("phone", prepared.phones)):
@@ -270,26 +324,6 @@ def records_bulk_create(*, by: Actor, records: list[PreparedRecord]) -> list:
                 (tenant_id, pk, e["channel"], e["granted"], now, e["source"])
                 for e in prepared.consent_events
             )
-            # What record_create records: diff({}, snapshot(obj)) plus the lists.
-            changes = {
-                name: [None, _jsonable(row[index])]
-                for name, index in audit_fields
-                if row[index] is not None
-            }
-            changes.update(services.prepared_audit_lists(prepared))
-            audit.append(
-                (
-                    tenant_id,
-                    object_type,
-                    pk,
-                    str(obj)[:200],
-                    AuditAction.CREATE,
-                    changes,
-                    user_id,
-                    token_id,
-                    now,
-                )
-            )
         insert(
             ContactPoint,
             ["tenant", owner_column, "kind", "value", "label", "position"],
@@ -302,6 +336,16 @@ def records_bulk_create(*, by: Actor, records: list[PreparedRecord]) -> list:
         )
         insert(RecordTag, ["tenant", owner_column, "tag"], tag_links)
         insert(ConsentEvent, ["tenant", "contact", "channel", "granted", "at", "source"], consent)
+        # Made while they are written: on PostgreSQL the server stores the entries sent
+        # while the next ones are being made.
+        audit = _audit_rows(
+            records,
+            rows,
+            audit_fields=_audit_fields(model),
+            common=(tenant_id, object_type),
+            by=(user_id, token_id),
+            now=now,
+        )
         insert(
             AuditEntry,
             [

@@ -2,8 +2,12 @@
 
 - SQLite: an FTS5 table per searchable with the `trigram` tokenizer (substring matching in
   any script, SQLite >= 3.34), kept current by row triggers. A bulk insert may pause the
-  insert trigger of an index inside its transaction (a row in `search_index_pause`, never
-  committed) and index its rows with one INSERT ... SELECT (`index.bulk_insert`).
+  insert trigger of an index inside its transaction and index its rows with one
+  INSERT ... SELECT (`index.bulk_insert`): the trigger is dropped and created again, the
+  same, in that transaction (SQLite's DDL is transactional, and the transaction holds the
+  only write lock), so no other connection ever sees it missing. (A row trigger costs
+  SQLite more than the row's own insert even when its WHEN clause stops it at once; the
+  `search_index_pause` row its WHEN clause looks for is the older way to pause it.)
 - PostgreSQL: a document table per searchable with a pg_trgm GIN index (`LIKE '%term%'`
   is index-backed), kept current by statement triggers with transition tables, so a bulk
   insert of a million rows runs one INSERT ... SELECT, not a million.
@@ -120,10 +124,11 @@ class SearchBackend:
     def rebuild(self, spec: IndexSpec) -> list[str]:
         raise NotImplementedError
 
-    def pause(self, cursor, specs: list[IndexSpec]) -> None:
-        """Stop indexing inserted rows one by one (this transaction only)."""
+    def pause(self, cursor, specs: list[IndexSpec]):
+        """Stop indexing inserted rows one by one (this transaction only); returns what
+        `index_rows` needs to end the pause."""
 
-    def index_rows(self, cursor, specs: list[IndexSpec], ids: list[int]) -> None:
+    def index_rows(self, cursor, specs: list[IndexSpec], ids: list[int], paused=None) -> None:
         """Index the rows inserted while paused, one statement per index; end the pause."""
 
     # -- queries --------------------------------------------------------------------
@@ -176,16 +181,31 @@ class SQLiteBackend(SearchBackend):
         return super().ensure(spec)
 
     def pause(self, cursor, specs):
-        cursor.executemany(
-            f"INSERT INTO {PAUSE_TABLE} (name) VALUES (%s)", [(s.name,) for s in specs]
+        """Drop the specs' insert triggers (their definitions are returned, to be created
+        again by `index_rows` in the same transaction). Any signature: a trigger of an
+        older definition, not rebuilt yet by `ensure`, stands aside too."""
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
+            f"({', '.join(['%s'] * len(specs))}) ORDER BY name",
+            [spec.table for spec in specs],
         )
+        paused = [
+            (name, sql)
+            for name, sql in cursor.fetchall()
+            if name.endswith("_insert")
+            and any(name.startswith(spec.trigger_prefix) for spec in specs)
+        ]
+        for name, _sql in paused:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+        return paused
 
-    def index_rows(self, cursor, specs, ids):
+    def index_rows(self, cursor, specs, ids, paused=None):
         # Ids are integers: inlined (without parameters, a `%` in a spec's SQL stays as is).
         listed = _literal(json.dumps([int(pk) for pk in ids]))
         for spec in specs:
             cursor.execute(self._insert(spec, f"r.id IN (SELECT value FROM json_each({listed}))"))
-        cursor.executemany(f"DELETE FROM {PAUSE_TABLE} WHERE name = %s", [(s.name,) for s in specs])
+        for _name, sql in paused or ():
+            cursor.execute(sql)
 
     def existing_triggers(self, cursor, spec):
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")

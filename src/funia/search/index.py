@@ -9,8 +9,9 @@ keeps the index current without a hook in Python.
 
 A bulk insert (the imports) may index its rows itself, one statement per index for the
 whole batch, instead of row by row: `bulk_insert(table, ids)` pauses the row triggers that
-would index those rows and, at the end of the block, inserts their documents in one
-statement, inside the caller's transaction, so the index is never stale after a commit.
+would index those rows (SQLite: drops them, to create them again at the end of the block)
+and, at the end of the block, inserts their documents in one statement, inside the
+caller's transaction, so the index is never stale after a commit.
 Where the database's triggers are per statement already (PostgreSQL) it does nothing.
 
 The index is reconciled after every `migrate` (`ensure_search_indexes`, on `post_migrate`):
@@ -124,7 +125,7 @@ def bulk_insert(table: str, ids: Sequence[int], *, using: str = DEFAULT_DB_ALIAS
     if not connection.in_atomic_block:
         raise RuntimeError("search.index.bulk_insert() must run inside a transaction.")
     with connection.cursor() as cursor:
-        backend.pause(cursor, specs)
+        paused = backend.pause(cursor, specs)
     yield
     with connection.cursor() as cursor:
-        backend.index_rows(cursor, specs, list(ids))
+        backend.index_rows(cursor, specs, list(ids), paused)
