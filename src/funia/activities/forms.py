@@ -36,7 +36,7 @@ def datetime_field(label, **kwargs) -> forms.DateTimeField:
 
 def parse_customer(value: str) -> tuple[str, int] | None:
     kind, _sep, pk = (value or "").partition(":")
-    if kind in ("contact", "account") and pk.isdigit() and 0 < int(pk) <= 2**63 - 1:
+    if kind in ("contact", "account") and pk.isdecimal() and 0 < int(pk) <= 2**63 - 1:
         return kind, int(pk)
     return None
 
@@ -183,7 +183,7 @@ class ActivityForm(forms.Form):
         ):
             pk = self.initial.get(name)
             record = None
-            if pk and str(pk).isdigit() and int(pk) <= 2**63 - 1:
+            if pk and str(pk).isdecimal() and int(pk) <= 2**63 - 1:
                 record = visible_records(model, self.actor).filter(pk=int(pk)).first()
             if record is None:
                 self.initial[name] = None

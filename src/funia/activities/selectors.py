@@ -233,7 +233,7 @@ def customer_label(*, actor: Actor, value: str) -> str:
     """The label of a "contact:12" / "account:5" choice the actor may see, else ""."""
     kind, _sep, pk = (value or "").partition(":")
     model = {"contact": Contact, "account": Account}.get(kind)
-    if model is None or not pk.isdigit() or int(pk) > 2**63 - 1:
+    if model is None or not pk.isdecimal() or int(pk) > 2**63 - 1:
         return ""
     record = visible_records(model, actor).select_related(
         *(["account"] if model is Contact else [])

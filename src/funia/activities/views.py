@@ -189,10 +189,10 @@ def _probe_from_query(request) -> registry.Probe | None:
     kind = data.get("kind") or ActivityKind.CALL
     purpose = data.get("purpose") or ""
     customer = parse_customer(data.get("customer") or "")
-    if kind not in ActivityKind.values or not purpose.isdigit() or int(purpose) > 2**63 - 1:
+    if kind not in ActivityKind.values or not purpose.isdecimal() or int(purpose) > 2**63 - 1:
         return None
     lead = data.get("lead") or ""
-    if customer is None and not lead.isdigit():
+    if customer is None and not lead.isdecimal():
         return None
     at = None
     raw = (data.get("due_at") or "")[:40]
@@ -205,15 +205,15 @@ def _probe_from_query(request) -> registry.Probe | None:
     return registry.Probe(
         tenant=request.actor.tenant,
         owner_id=int(owner)
-        if owner.isdigit() and int(owner) <= 2**63 - 1
+        if owner.isdecimal() and int(owner) <= 2**63 - 1
         else (request.actor.user.pk),
         kind=kind,
         purpose_id=int(purpose),
         at=at or timezone.now(),
         contact_id=customer[1] if customer and customer[0] == "contact" else None,
         account_id=customer[1] if customer and customer[0] == "account" else None,
-        lead_id=int(lead) if lead.isdigit() and int(lead) <= 2**63 - 1 else None,
-        exclude_id=int(activity) if activity.isdigit() and int(activity) <= 2**63 - 1 else None,
+        lead_id=int(lead) if lead.isdecimal() and int(lead) <= 2**63 - 1 else None,
+        exclude_id=int(activity) if activity.isdecimal() and int(activity) <= 2**63 - 1 else None,
     )
 
 

@@ -449,7 +449,7 @@ def parse_group(fq: FunnelQuery, group: str | None):
     if group == NO_GROUP:
         return NO_GROUP
     if fq.params.group_by in ("owner", "team"):
-        if not group.isdigit():
+        if not group.isdecimal():
             raise ValidationError({"group": _("Give the group's key from the report.")})
         return int(group)
     if fq.params.group_by == "month":

@@ -223,7 +223,7 @@ def funnel_drilldown(request):
     report_values = {k: v for k, v in values.items() if k in REPORT_FIELDS}
     context = {"values": values, "report": report, "errors": {}, "page": None}
     stage_id = values.get("stage")
-    stage_id = int(stage_id) if stage_id and stage_id.isdigit() else None
+    stage_id = int(stage_id) if stage_id and stage_id.isdecimal() else None
     metric = values.get("metric")
     try:
         if report == "snapshot":

@@ -64,7 +64,7 @@ def _ids(values: list[str]) -> list[int]:
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit() or len(part) > 18:
+            if not part.isdecimal() or len(part) > 18:
                 raise Http404
             if int(part) not in ids:
                 ids.append(int(part))
@@ -164,7 +164,7 @@ def _posted_choices(request, rows: list[Row], ids: list[int]) -> dict[str, int]:
     choices = {}
     for row in rows:
         value = request.POST.get(f"field-{row.name}", "")
-        if value.isdigit() and int(value) in ids:
+        if value.isdecimal() and int(value) in ids:
             choices[row.name] = int(value)
     return choices
 
@@ -270,7 +270,7 @@ def merge_pick(request):
 def merge_undo(request):
     """Undo a merge (the button on the survivor's page)."""
     merge_id = request.POST.get("merge", "")
-    if not merge_id.isdigit() or len(merge_id) > 18:
+    if not merge_id.isdecimal() or len(merge_id) > 18:
         raise Http404
     try:
         merge = merging.merge_get(actor=request.actor, pk=int(merge_id))

@@ -102,7 +102,7 @@ class OpportunityForm(ServiceFieldsMixin, forms.ModelForm):
         pipeline_id = self.data.get("pipeline") or (
             record.pipeline_id if record.pk else self.initial.get("pipeline")
         )
-        if not str(pipeline_id or "").isdigit():
+        if not str(pipeline_id or "").isdecimal():
             default = default_pipeline(tenant=tenant)
             pipeline_id = default.pk if default else None
         self.initial.setdefault("pipeline", pipeline_id)

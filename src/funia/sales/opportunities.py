@@ -74,7 +74,7 @@ def _resolve_stage(tenant, pipeline: Pipeline | int, ref) -> Stage:
     pipeline_id = pipeline if isinstance(pipeline, int) else pipeline.pk
     stages = Stage.objects.for_tenant(tenant).filter(pipeline_id=pipeline_id)
     by_id = isinstance(ref, int) or (
-        isinstance(ref, str) and ref.strip().isascii() and ref.strip().isdigit()
+        isinstance(ref, str) and ref.strip().isascii() and ref.strip().isdecimal()
     )
     try:
         if by_id:

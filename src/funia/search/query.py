@@ -84,7 +84,7 @@ class SearchQuery:
 
     @property
     def is_phone(self) -> bool:
-        return bool(self.phones) or (len(self.terms) == 1 and self.terms[0].isdigit())
+        return bool(self.phones) or (len(self.terms) == 1 and self.terms[0].isdecimal())
 
     def word_start_terms(self) -> list[Term]:
         """Every term starts a word: 'pe' finds Petrov, not Stepanov."""

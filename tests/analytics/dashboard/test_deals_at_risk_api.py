@@ -181,3 +181,37 @@ def test_the_page_takes_as_many_queries_for_seven_deals_as_for_one(web_as, admin
         html = browser.get(reverse("deals_at_risk"), headers={"HX-Request": "true"})
     assert re.search(r'data-count="1"', html.content.decode())
     assert len(one) == len(seven)
+
+
+def test_stays_of_zero_from_a_migrated_history_never_divide_by_zero(admin, api_as, web_as):
+    """A date-only export gives many entries at the same moment: the usual time of a stage
+    can be 0, and it is then one day, so the list and its page still answer."""
+    import datetime
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from funia.sales import opportunities
+    from tests import factories
+
+    pipeline = factories.pipeline(admin, is_default=True)
+    base = timezone.now() - datetime.timedelta(days=100)
+    for n in range(12):
+        at = base + datetime.timedelta(days=n)
+        opportunities.opportunity_create(
+            by=admin,
+            name=f"Migrated {n}",
+            pipeline_id=pipeline.pk,
+            stage_history=[{"stage": "Qualification", "at": at}, {"stage": "Proposal", "at": at}],
+        )
+    opportunities.opportunity_create(
+        by=admin,
+        name="Sitting",
+        pipeline_id=pipeline.pk,
+        stage_history=[{"stage": "Qualification", "at": base}],
+    )
+    response = api_as(admin).call("get", "/reports/deals-at-risk")
+    assert response.status_code == 200
+    sitting = [d for d in response.json()["items"] if d["name"] == "Sitting"]
+    assert len(sitting) == 1 and sitting[0]["usual_days"] == 1.0
+    assert web_as(admin).get(reverse("deals_at_risk")).status_code == 200

@@ -83,6 +83,15 @@ def test_a_manager_may_not_adjust_a_rep_outside_their_teams(people, api_as, org)
     assert tenant_snapshot(org) == before
 
 
+def test_a_manager_may_not_adjust_their_own_forecast(people, api_as, org):
+    """A member of the team she manages, still: her own number is her manager's call."""
+    client = signed_in(people["manager"])
+    before = tenant_snapshot(org)
+    response = client.call("post", "/forecast-adjustments", body(people["manager"]))
+    assert response.status_code == 403
+    assert tenant_snapshot(org) == before
+
+
 @pytest.mark.parametrize("who", ["rep", "analyst"])
 def test_reps_and_analysts_only_read(people, api_as, org, who):
     client = signed_in(people[who])

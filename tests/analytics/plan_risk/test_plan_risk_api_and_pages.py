@@ -146,6 +146,9 @@ def test_the_page_shows_the_badge_the_numbers_and_the_stages(web_as, manager, cu
 
 def test_the_chooser_offers_what_the_reader_may_see(web_as, manager, current):
     rep, other, team, *_rest = current
+    assert f'value="team-{team.pk}"' not in web_as(rep).get(PAGE).content.decode()
+    rep.tenant.reps_see_team_records = True
+    rep.tenant.save()
     rep_page = web_as(rep).get(PAGE).content.decode()
     assert f'value="team-{team.pk}"' in rep_page
     assert f'value="user-{other.user.pk}"' not in rep_page

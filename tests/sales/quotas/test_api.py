@@ -124,6 +124,12 @@ def test_reps_and_analysts_read_but_do_not_write(admin, analyst, api_as, sales):
     theirs = services.quota_create(
         by=admin, user_id=other.user.pk, period="year", start=D(2026, 1, 1), amount=1
     )
+    # A team's quota carries the won amount of every member: a rep reads it only when the
+    # organisation lets reps see their team's records.
+    assert api_as(rep).call("get", f"/quotas/{quota.pk}").status_code == 404
+    admin.tenant.reps_see_team_records = True
+    admin.tenant.save()
+    rep.tenant.reps_see_team_records = True
     for actor in (rep, analyst):
         client = api_as(actor)
         assert client.call("get", f"/quotas/{quota.pk}").status_code == 200

@@ -97,6 +97,10 @@ def test_a_manager_plans_their_team_and_its_members_but_not_themself(web_as, man
 
 def test_a_rep_reads_their_row_and_their_teams_without_inputs(web_as, sales):
     rep = sales[0]
+    assert row_names(web_as(rep).get(URL).content.decode()) == ["Ivan Kolev"]
+    # Their team's row (every member's wins) when reps see their team's records.
+    rep.tenant.reps_see_team_records = True
+    rep.tenant.save()
     response = web_as(rep).get(URL)
     html = response.content.decode()
     assert response.status_code == 200

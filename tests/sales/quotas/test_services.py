@@ -216,6 +216,12 @@ def test_who_reads_which_quotas(admin, manager, analyst, org_chart):
     assert seen(admin) == set(quotas)
     assert seen(analyst) == set(quotas)
     assert seen(manager) == {"rep", "manager", "mine"}
+    assert seen(rep) == {"rep"}
+    assert seen(stranger) == {"stranger"}
+    # A team's quota (with every member's wins) when reps see their team's records.
+    admin.tenant.reps_see_team_records = True
+    admin.tenant.save()
+    rep.tenant.reps_see_team_records = stranger.tenant.reps_see_team_records = True
     assert seen(rep) == {"rep", "mine"}
     assert seen(stranger) == {"stranger", "theirs"}
 

@@ -8,7 +8,8 @@ Definitions (binding; shown on the pages and in the API documentation):
   ended in the last 365 days, by the nearest-rank method: the shortest stay that at least
   75 % of those stays do not exceed. Every live deal of the organisation counts, whoever may
   see it, so a deal is at risk or not whoever looks. With fewer than 10 such stays the usual
-  time is a fixed 30 days.
+  time is a fixed 30 days; it is never less than one day (migrated histories can hold many
+  entries at the same moment, stays of zero).
 - **days_in_stage** of an open deal: the time since it entered its current stage.
 - A live deal in an open stage is **at risk** when days_in_stage > usual time;
   **ratio** = days_in_stage / usual time.
@@ -24,6 +25,7 @@ one over the deals (their age against their stage's usual time, in SQL).
 import datetime
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, F, FloatField, IntegerField, QuerySet, Value, When
 from django.utils import timezone
@@ -38,6 +40,8 @@ from funia.sales.models import Opportunity, Stage, StageChange, StageKind
 PERCENTILE = 75
 MIN_STAYS = 10
 FALLBACK_DAYS = 30
+MIN_USUAL_DAYS = 1.0
+NORMS_CACHE_SECONDS = 600
 WINDOW_DAYS = 365
 DAY = 86400.0
 
@@ -107,7 +111,9 @@ def stage_norms(tenant, *, now: datetime.datetime | None = None) -> dict[int, St
         int(stage): StageNorm(
             stage_id=int(stage),
             stays=int(count),
-            usual_days=float(seconds) / DAY if count >= MIN_STAYS else float(FALLBACK_DAYS),
+            usual_days=max(float(seconds or 0) / DAY, MIN_USUAL_DAYS)
+            if count >= MIN_STAYS
+            else float(FALLBACK_DAYS),
         )
         for stage, count, seconds in rows
     }
@@ -120,14 +126,30 @@ def risk_scope(actor: Actor, params: RiskParams) -> QuerySet:
     return deals_in_scope(actor, pipeline, params).filter(stage__kind=StageKind.OPEN)
 
 
+def cached_stage_norms(tenant) -> dict[int, StageNorm]:
+    """`stage_norms` as of at most NORMS_CACHE_SECONDS ago: the home page's card reads the
+    whole year of history otherwise on every visit; a usual time moves slowly."""
+    key = f"funia:stage-norms:{tenant.pk}"
+    norms = cache.get(key)
+    if norms is None:
+        norms = stage_norms(tenant)
+        cache.set(key, norms, NORMS_CACHE_SECONDS)
+    return norms
+
+
 def deals_at_risk(
-    *, actor: Actor, params: RiskParams, now: datetime.datetime | None = None
+    *,
+    actor: Actor,
+    params: RiskParams,
+    now: datetime.datetime | None = None,
+    norms: dict[int, StageNorm] | None = None,
 ) -> QuerySet:
     """The deals at risk in the actor's scope (see the module's definitions), annotated with
     `age_seconds`, `usual_seconds`, `usual_stays` and `ratio`, in the list's order."""
     now = now or timezone.now()
     deals = risk_scope(actor, params)
-    norms = stage_norms(actor.tenant, now=now)
+    if norms is None:
+        norms = stage_norms(actor.tenant, now=now)
     usual = Case(
         *[
             When(stage_id=pk, then=Value(norm.usual_days * DAY))

@@ -57,7 +57,7 @@ class Dashboard:
         )
         chosen = get.get("pipeline", "")
         self.chosen_pipeline = None
-        if chosen.isdigit():
+        if chosen.isdecimal():
             found = next((p for p in self.pipelines if str(p.pk) == chosen), None)
             if found is None:
                 raise Http404
@@ -71,7 +71,7 @@ class Dashboard:
         days = get.get("days", "")
         self.days = (
             int(days)
-            if days.isdigit() and int(days) in selectors.PERIOD_DAYS
+            if days.isdecimal() and int(days) in selectors.PERIOD_DAYS
             else selectors.DEFAULT_DAYS
         )
         self.query = {

@@ -50,7 +50,8 @@ class AdjustmentExists(ValidationError):
 
 def adjustable_user_ids(actor: Actor) -> set[int] | None:
     """Whose forecast the actor may adjust: None means any member (administrators); a
-    manager the members of the teams they manage; nobody else."""
+    manager the members of the teams they manage, never their own (as for quotas);
+    nobody else."""
     if actor.role == Role.ADMIN:
         return None
     if actor.role != Role.SALES_MANAGER:
@@ -59,6 +60,7 @@ def adjustable_user_ids(actor: Actor) -> set[int] | None:
     return set(
         TeamMember.objects.for_tenant(actor.tenant)
         .filter(team__in=managed)
+        .exclude(user=actor.user)
         .values_list("user_id", flat=True)
     )
 

@@ -210,7 +210,7 @@ def group_condition(actor: Actor, group_by: str | None, group: str | None) -> Q:
         return Q()
     if group_by is None:
         raise ValidationError({"group": _("A group needs group_by (owner or team).")})
-    if group != NO_GROUP and not (group.isascii() and group.isdigit() and len(group) < 19):
+    if group != NO_GROUP and not (group.isascii() and group.isdecimal() and len(group) < 19):
         raise ValidationError({"group": _("Give a group's key from the report.")})
     if group_by == "owner":
         return Q(owner__isnull=True) if group == NO_GROUP else Q(owner_id=int(group))

@@ -46,7 +46,8 @@ def _parse(request, values: dict) -> tuple[dict, dict]:
     user_id = team_id = None
     who = values.get("who", "")
     kind_of_who, _sep, pk = who.partition("-")
-    if who and (kind_of_who not in ("user", "team") or not pk.isdigit() or not 0 < int(pk) < 2**63):
+    bad_id = not pk.isdecimal() or not 0 < int(pk) < 2**63
+    if who and (kind_of_who not in ("user", "team") or bad_id):
         raise Http404
     if who:
         user_id = int(pk) if kind_of_who == "user" else None
@@ -54,7 +55,7 @@ def _parse(request, values: dict) -> tuple[dict, dict]:
     pipeline_id = None
     if values.get("pipeline"):
         text = values["pipeline"]
-        if not text.isdigit() or not 0 < int(text) < 2**63:
+        if not text.isdecimal() or not 0 < int(text) < 2**63:
             raise Http404
         pipeline_id = int(text)
     return {
@@ -205,7 +206,7 @@ def plan_risk_deals(request):
     stage_id = None
     if values.get("stage"):
         text = values["stage"]
-        if not text.isdigit() or not 0 < int(text) < 2**63:
+        if not text.isdecimal() or not 0 < int(text) < 2**63:
             raise Http404
         stage_id = int(text)
     try:

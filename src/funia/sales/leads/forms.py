@@ -236,6 +236,6 @@ class ConvertForm(forms.Form):
         value = (self.cleaned_data.get(name) or "new").strip()
         if value == "new" or (allow_none and value == "none"):
             return value
-        if value.isdigit() and 0 < int(value) < 2**63:
+        if value.isdecimal() and 0 < int(value) < 2**63:
             return int(value)
         raise forms.ValidationError(_("Choose one of the options."))

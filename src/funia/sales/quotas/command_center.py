@@ -154,6 +154,10 @@ def scope_rows(actor: Actor, year_start, year_end) -> tuple[list[Row], dict[int,
     return rows, members
 
 
+def owners_of(rows) -> set[int]:
+    return {o for r in rows for o in r.owner_ids}
+
+
 def command_center(
     *,
     actor: Actor,
@@ -175,10 +179,11 @@ def command_center(
         tenant,
         start=year_start,
         end=year_end,
-        user_ids=[r.id for r in rows if r.kind == "user"],
+        # Members too: a team without its own quota plans its members' (`plans.team_plan`).
+        user_ids=sorted({r.id for r in rows if r.kind == "user"} | owners_of(rows)),
         team_ids=[r.id for r in rows if r.kind == "team"],
     )
-    owners = sorted({o for r in rows for o in r.owner_ids})
+    owners = sorted(owners_of(rows))
     monthly = (
         plans.won_by_owner_month(tenant, start=year_start, end=year_end, owner_ids=owners)
         if owners
@@ -187,6 +192,12 @@ def command_center(
     starts = periods.periods_between(granularity, year_start, year_end)
     for row in rows:
         own = quotas.get((row.kind, row.id), {})
+
+        def plan_of(kind, start, row=row, own=own):
+            if row.kind == "team":
+                return plans.team_plan(quotas, row.id, row.owner_ids, kind, start)
+            return plans.rolled_up_plan(own, kind, start)
+
         for start in starts:
             end = periods.period_end(granularity, start)
             amount = own.get((granularity, start))
@@ -198,7 +209,7 @@ def command_center(
                     start=start,
                     label=periods.period_label(granularity, start),
                     own=amount,
-                    plan=plans.rolled_up_plan(own, granularity, start),
+                    plan=plan_of(granularity, start),
                     won=plans.fact_from(monthly, row.owner_ids, granularity, start),
                     editable=row.editable,
                     past=end <= today,
@@ -206,7 +217,7 @@ def command_center(
                     value=input_value(amount),
                 )
             )
-        row.year_plan = plans.rolled_up_plan(own, periods.YEAR, year_start)
+        row.year_plan = plan_of(periods.YEAR, year_start)
         row.year_won = plans.fact_from(monthly, row.owner_ids, periods.YEAR, year_start)
     current_start = periods.period_start(granularity, today)
     if risk and rows:

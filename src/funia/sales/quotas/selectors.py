@@ -81,7 +81,9 @@ def read_scope(actor: Actor) -> Scope:
     """The reps and teams whose quotas (and plan risk) the actor may read."""
     if actor.role in READS_ALL:
         return Scope(everyone=True)
-    teams = _own_team_ids(actor)
+    # A team's won amount counts every member's deals: only readers who may see the
+    # members' deals read it (their own teams when the organisation shares team records).
+    teams = _own_team_ids(actor) if actor.tenant.reps_see_team_records else set()
     users = {actor.user.pk}
     if actor.role == Role.SALES_MANAGER:
         managed = managed_team_ids(actor)

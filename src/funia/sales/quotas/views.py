@@ -166,7 +166,7 @@ def _subject_of(request):
     or team is not one the reader may look at."""
     who = request.GET.get("who", "")
     kind, _sep, pk = who.partition("-")
-    if kind not in ("user", "team") or not pk.isdigit() or not 0 < int(pk) < 2**63:
+    if kind not in ("user", "team") or not pk.isdecimal() or not 0 < int(pk) < 2**63:
         raise Http404
     try:
         period_kind, start = parse_period(request.GET.get("period", "x"), request.actor.tenant)

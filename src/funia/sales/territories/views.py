@@ -169,7 +169,7 @@ def _territory_param(request):
     value = request.GET.get("territory", "")
     if value == NO_TERRITORY:
         return None, _("No territory")
-    if not value.isdigit() or not 0 < int(value) < 2**63:
+    if not value.isdecimal() or not 0 < int(value) < 2**63:
         raise Http404
     try:
         territory, _active = selectors.report_territory(request.actor, int(value))

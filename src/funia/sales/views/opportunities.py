@@ -113,7 +113,7 @@ opportunity_pages = OpportunityPages(
 def stage_options_view(request):
     """The <option>s of a pipeline's stages, for the deal form's stage select."""
     raw = request.GET.get("pipeline", "")
-    pipeline_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    pipeline_id = int(raw) if raw.isdecimal() and len(raw) < 19 else None
     stages = stage_options(request.actor, pipeline_id)
     return render(request, "sales/_stage_options.html", {"stages": stages})
 
@@ -130,7 +130,7 @@ def _back(request):
 def _ids(request) -> list[int]:
     ids = []
     for value in request.POST.getlist("ids"):
-        if value.isdigit() and len(value) < 19:
+        if value.isdecimal() and len(value) < 19:
             ids.append(int(value))
     return ids
 
@@ -148,7 +148,7 @@ def bulk_view(request):
     try:
         if action == "reassign":
             owner = request.POST.get("owner", "")
-            if not owner.isdigit():
+            if not owner.isdecimal():
                 messages.error(request, _("Choose who gets the deals."))
                 return _back(request)
             result = opportunities.opportunity_bulk_reassign(
@@ -159,7 +159,7 @@ def bulk_view(request):
             ) % {"n": len(result.done)}
         elif action == "move":
             stage = request.POST.get("stage", "")
-            if not stage.isdigit():
+            if not stage.isdecimal():
                 messages.error(request, _("Choose the stage to move the deals to."))
                 return _back(request)
             result = opportunities.opportunity_bulk_move(
