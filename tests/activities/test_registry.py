@@ -1,6 +1,7 @@
 """The contact registry: the same customer, the same purpose, another user, within the window."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -56,7 +57,9 @@ def test_a_colleague_of_another_department_calling_the_same_contact_is_a_conflic
     assert data["team"]["name"] == "Service desk"
     assert data["at"] == earlier.done_at
     assert data["purpose"] == collection.pk
-    day = formats.date_format(timezone.localtime(earlier.done_at), "j M Y")
+    # The day in the organisation's time zone (late evenings in UTC are tomorrow in Sofia).
+    zone = ZoneInfo(seller.tenant.time_zone)
+    day = formats.date_format(timezone.localtime(earlier.done_at, zone), "j M Y")
     assert registry.conflict_message(call.found_conflicts[0]) == (
         f"Maria Ivanova (Service desk) called this customer for Collection on {day}"
     )

@@ -23,7 +23,7 @@ MONEY_LIMIT = Decimal(10) ** 16
 def _check_money(value: Decimal) -> Decimal:
     # The limit first: quantizing a huge number exceeds the decimal context's precision.
     if value >= MONEY_LIMIT:
-        raise ValueError("An amount is below 10^16.")
+        raise ValueError("An amount must be below 10^16.")
     if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
         raise ValueError("An amount has at most two decimals.")
     return value.quantize(CENT)

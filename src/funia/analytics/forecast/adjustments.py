@@ -120,7 +120,7 @@ def _clean(actor: Actor, data: dict) -> dict:
             if not amount.is_finite() or amount < 0:
                 errors["amount"] = _("An adjusted amount is zero or more.")
             elif amount >= AMOUNT_LIMIT or amount != amount.quantize(Decimal("0.01")):
-                errors["amount"] = _("An amount is below 10^16, with at most two decimals.")
+                errors["amount"] = _("An amount must be below 10^16, with at most two decimals.")
             else:
                 data["amount"] = amount.quantize(Decimal("0.01"))
     if len(data.get("note") or "") > 300:

@@ -80,7 +80,7 @@ def clean_amount(value, errors: dict, field: str = "amount") -> Decimal | None:
     elif amount < 0:
         errors[field] = _("An amount cannot be negative.")
     elif amount >= MONEY_LIMIT:
-        errors[field] = _("An amount is below 10^16.")
+        errors[field] = _("An amount must be below 10^16.")
     elif amount != amount.quantize(CENT):
         errors[field] = _("An amount has at most two decimals.")
     else:
