@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import unquote_plus
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -270,7 +271,9 @@ def test_a_call_warns_about_a_colleague_of_another_department_before_and_after_s
         contact_id=sales.colleague.pk,  # another contact of the same account
         done_at=earlier,
     )
-    when = timezone.localtime(earlier).strftime("%-d %b %Y")
+    # The day in the organisation's time zone (late evenings in UTC are tomorrow in Sofia).
+    zone = ZoneInfo(sales.agent.tenant.time_zone)
+    when = timezone.localtime(earlier, zone).strftime("%-d %b %Y")
     page, errors = as_user(REP_EMAIL)
     page.goto("/")
     page.locator("nav#sidenav").get_by_role("link", name="Activities").click()
