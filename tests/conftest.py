@@ -127,6 +127,139 @@ def tenant_snapshot(tenant) -> dict:
     return rows
 
 
+RIVAL_COMMERCE_MARKERS = [
+    "Rival Secret Product",
+    "RIVAL-SKU-1",
+    "Rival Trashed Product",
+    "Rival Secret Price Book",
+    "Rival Trashed Price Book",
+    "Rival Secret Quote",
+    "Rival Trashed Quote",
+    "Rival secret order note",
+    "Rival trashed order note",
+]
+
+
+def _rival_commerce_records(outsider, account, contact, deal) -> dict[str, int]:
+    """Rival's products (one configurable), price books, quotes, orders and a configurator
+    link, made as rows so they exist whatever the services allow."""
+    from decimal import Decimal
+
+    from funia.core.records import record_create, record_soft_delete
+    from funia.sales.models import (
+        ConfiguratorLink,
+        Option,
+        OptionGroup,
+        Order,
+        OrderLine,
+        PriceBook,
+        PriceBookEntry,
+        Product,
+        ProductFile,
+        Quote,
+        QuoteLine,
+    )
+
+    tenant = outsider.tenant
+
+    def made(model, deleted=False, **fields):
+        record = record_create(model=model, by=outsider, **fields)
+        if deleted:
+            record_soft_delete(obj=record, by=outsider)
+        return record
+
+    product = made(Product, sku="RIVAL-SKU-1", name="Rival Secret Product", tax_rate=20)
+    product_deleted = made(Product, deleted=True, sku="RIVAL-SKU-2", name="Rival Trashed Product")
+    group = OptionGroup.objects.create(tenant=tenant, product=product, name="Rival Secret Group")
+    option = Option.objects.create(tenant=tenant, group=group, name="Rival Secret Option")
+    product_file = ProductFile.objects.create(
+        tenant=tenant,
+        product=product,
+        kind="document",
+        title="Rival secret brochure",
+        file="products/rival.pdf",
+    )
+    book = made(PriceBook, name="Rival Secret Price Book", currency="EUR")
+    book_deleted = made(PriceBook, deleted=True, name="Rival Trashed Price Book", currency="EUR")
+    PriceBookEntry.objects.create(
+        tenant=tenant, price_book=book, product=product, unit_price=Decimal(100)
+    )
+
+    def quote(number, title, deleted=False):
+        made_quote = made(
+            Quote,
+            deleted=deleted,
+            opportunity=deal,
+            contact=contact,
+            owner=outsider.user,
+            number=number,
+            title=title,
+            price_book=book,
+            currency="EUR",
+            public_token=f"rival-secret-quote-token-{number}",
+        )
+        QuoteLine.objects.create(
+            tenant=tenant,
+            quote=made_quote,
+            product=product,
+            description="Rival Secret Product",
+            unit_price=Decimal(100),
+            gross=Decimal(100),
+            total=Decimal(100),
+        )
+        return made_quote
+
+    quote_live = quote(1, "Rival Secret Quote")
+    quote_deleted = quote(2, "Rival Trashed Quote", deleted=True)
+
+    def order(number, note, deleted=False):
+        made_order = made(
+            Order,
+            deleted=deleted,
+            number=number,
+            account=account,
+            contact=contact,
+            owner=outsider.user,
+            currency="EUR",
+            notes=note,
+        )
+        OrderLine.objects.create(
+            tenant=tenant,
+            order=made_order,
+            product=product,
+            description="Rival Secret Product",
+            unit_price=Decimal(100),
+            gross=Decimal(100),
+            total=Decimal(100),
+        )
+        return made_order
+
+    order_live = order(1, "Rival secret order note")
+    order_deleted = order(2, "Rival trashed order note", deleted=True)
+    link = made(
+        ConfiguratorLink,
+        token="rival-secret-configurator-token",
+        product=product,
+        price_book=book,
+        opportunity=deal,
+        created_by=outsider.user,
+    )
+    return {
+        "product": product.pk,
+        "product_deleted": product_deleted.pk,
+        "option_group": group.pk,
+        "option": option.pk,
+        "product_file": product_file.pk,
+        "price_book": book.pk,
+        "price_book_deleted": book_deleted.pk,
+        "quote": quote_live.pk,
+        "quote_deleted": quote_deleted.pk,
+        "order": order_live.pk,
+        "order_deleted": order_deleted.pk,
+        "configurator_link": link.pk,
+    }
+
+
 RIVAL_SALES_MARKERS = [
     "Rival Secret Pipeline",
     "Rival Secret Deal",
@@ -140,6 +273,7 @@ RIVAL_SALES_MARKERS = [
     "Rival Secret Purpose",
     "Rival Secret Territory",
     "Rival Trashed Territory",
+    *RIVAL_COMMERCE_MARKERS,
 ]
 
 
@@ -230,6 +364,7 @@ def _rival_sales_records(outsider, rival_rep, account, contact, team) -> dict[st
     )
     stage = pipeline.stages.order_by("position").first()
     return {
+        **_rival_commerce_records(outsider, account, contact, deal),
         "territory": territory.pk,
         "territory_deleted": territory_deleted.pk,
         "quota": quota.pk,

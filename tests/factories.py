@@ -1,6 +1,8 @@
 """Test data: organisations, users with roles, teams, accounts and contacts, tokens."""
 
 import functools
+from dataclasses import dataclass
+from decimal import Decimal
 
 import factory
 from django.conf import settings
@@ -117,3 +119,94 @@ def opportunity(by: Actor, **fields):
 
     fields.setdefault("name", "Fleet renewal")
     return opportunities.opportunity_create(by=by, **fields)
+
+
+def product(by: Actor, **fields):
+    """A product row (the catalog services are tested on their own)."""
+    from funia.core.records import record_create
+    from funia.sales.models import Product
+
+    fields.setdefault("sku", f"SKU-{Product.objects.for_tenant(by.tenant).count() + 1}")
+    fields.setdefault("name", "Service hour")
+    fields.setdefault("tax_rate", Decimal(20))
+    return record_create(model=Product, by=by, **fields)
+
+
+def price_book(by: Actor, prices: dict | None = None, **fields):
+    """A price book with `prices` {product: unit price}."""
+    from funia.core.records import record_create
+    from funia.sales.models import PriceBook, PriceBookEntry
+
+    fields.setdefault("name", "Standard")
+    fields.setdefault("currency", by.tenant.currency)
+    book = record_create(model=PriceBook, by=by, **fields)
+    for item, unit_price in (prices or {}).items():
+        PriceBookEntry.objects.create(
+            tenant=by.tenant, price_book=book, product=item, unit_price=Decimal(unit_price)
+        )
+    return book
+
+
+@dataclass
+class Car:
+    """A configurable car: `options["Leather"]` etc. by option name."""
+
+    product: object
+    groups: dict
+    options: dict
+
+    def ids(self, *names: str) -> list[int]:
+        return [self.options[name].pk for name in names]
+
+
+def configurable_car(by: Actor, *, sku: str = "CAR-1", name: str = "Roadster") -> Car:
+    """Roadster (tax 20 %): Colour (single, required: White default, Red +500),
+    Seats (single, required: Fabric default, Leather +2,000 requiring Premium),
+    Packages (multiple: Premium +10 % of the base price, Sport +1,500 excluding Eco,
+    Eco -300)."""
+    from funia.sales.models import Option, OptionGroup
+
+    car = product(by, sku=sku, name=name, tax_rate=Decimal(20), unit="pcs")
+    spec = [
+        ("Colour", "single", True, [("White", 0, "fixed", True), ("Red", 500, "fixed", False)]),
+        (
+            "Seats",
+            "single",
+            True,
+            [("Fabric", 0, "fixed", True), ("Leather", 2000, "fixed", False)],
+        ),
+        (
+            "Packages",
+            "multiple",
+            False,
+            [
+                ("Premium", 10, "percent", False),
+                ("Sport", 1500, "fixed", False),
+                ("Eco", -300, "fixed", False),
+            ],
+        ),
+    ]
+    groups, options = {}, {}
+    for position, (group_name, kind, required, choices) in enumerate(spec):
+        group = OptionGroup.objects.create(
+            tenant=by.tenant,
+            product=car,
+            name=group_name,
+            kind=kind,
+            required=required,
+            position=position,
+        )
+        groups[group_name] = group
+        for n, (option_name, amount, adjustment_type, is_default) in enumerate(choices):
+            options[option_name] = Option.objects.create(
+                tenant=by.tenant,
+                group=group,
+                name=option_name,
+                price_adjustment=Decimal(amount),
+                adjustment_type=adjustment_type,
+                is_default=is_default,
+                position=n,
+            )
+    options["Leather"].requires.add(options["Premium"])
+    options["Sport"].excludes.add(options["Eco"])
+    return Car(car, groups, options)

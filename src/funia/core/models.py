@@ -55,6 +55,19 @@ class Organization(models.Model):
             "many days is flagged as a conflict."
         ),
     )
+    quote_discount_limit = models.DecimalField(
+        _("quote discount limit (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=15,
+        help_text=_("A quote with a larger discount needs a sales manager's approval."),
+    )
+    document_details = models.TextField(
+        _("details on documents"),
+        blank=True,
+        help_text=_("Legal name, address, VAT number and bank details printed on quotes."),
+    )
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

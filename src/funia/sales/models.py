@@ -161,6 +161,15 @@ class Opportunity(TenantModel):
     # services from the stage history; the kanban and reports read them without joins).
     stage_entered_at = models.DateTimeField(default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    # Where the deal's quotes take their prices (a book in the deal's currency).
+    price_book = models.ForeignKey(
+        "sales.PriceBook",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("price book"),
+    )
     lead = models.ForeignKey(
         "sales.Lead",
         on_delete=models.SET_NULL,
@@ -219,7 +228,16 @@ class Opportunity(TenantModel):
 
     # References the services check within the organisation themselves (a stricter check
     # than the foreign keys' own, which would cost a query each on every save, every move).
-    checked_references = ("tenant", "owner", "account", "contact", "pipeline", "stage", "lead")
+    checked_references = (
+        "tenant",
+        "owner",
+        "account",
+        "contact",
+        "pipeline",
+        "stage",
+        "lead",
+        "price_book",
+    )
 
     def clean_fields(self, exclude=None):
         super().clean_fields(exclude={*(exclude or ()), *self.checked_references})
@@ -577,3 +595,20 @@ class Quota(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_period_display()} {self.start:%Y-%m}: {self.amount}"
+
+
+# Products, quotes and orders live in their own modules of this app.
+from funia.sales.catalog.models import (  # noqa: E402, F401
+    AdjustmentType,
+    ConfiguratorLink,
+    Option,
+    OptionGroup,
+    OptionGroupKind,
+    PriceBook,
+    PriceBookEntry,
+    Product,
+    ProductFile,
+    ProductFileKind,
+)
+from funia.sales.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange  # noqa: E402, F401
+from funia.sales.quotes.models import ApprovalStatus, Quote, QuoteLine, QuoteStatus  # noqa: E402, F401

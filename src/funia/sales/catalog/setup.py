@@ -1,0 +1,1 @@
+"""Navigation entries and customer-card sections."""
