@@ -4,11 +4,16 @@
 understands; the price is the base price from the price book plus each chosen option's
 adjustment (fixed: an amount in the organisation's currency, converted into the price
 book's; percent: of the base price), every adjustment rounded to the cent.
+
+The chosen options are given in the product's order (group by group, option by option),
+whatever the order of `option_ids`, so a description reads the same however it was chosen.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
@@ -24,6 +29,9 @@ from funia.sales.catalog.models import (
 from funia.sales.money import rate_of
 from funia.sales.pricing import cents, percent_of
 
+# "Look the base price up": `configure(base=...)` given by a caller that already has it.
+LOOKUP = object()
+
 
 @dataclass
 class Violation:
@@ -37,7 +45,7 @@ class ChosenOption:
     id: int
     name: str
     group: str
-    price_adjustment: Decimal  # in the price book's currency
+    price_adjustment: Decimal | None  # in the price book's currency; None: cannot be priced
 
 
 @dataclass
@@ -56,6 +64,10 @@ class Configuration:
     @property
     def option_ids(self) -> list[int]:
         return [option.id for option in self.options]
+
+    @property
+    def currency(self) -> str:
+        return self.price_book.currency
 
     def description(self) -> str:
         """The quote line's text: the product and its chosen options."""
@@ -79,15 +91,25 @@ class Configuration:
 
 def option_groups(product: Product) -> list[OptionGroup]:
     """The product's groups with their options and rules, in order (three queries)."""
-    options = Option.objects.for_tenant(product.tenant_id).prefetch_related(
-        Prefetch("requires", queryset=Option.objects.for_tenant(product.tenant_id)),
-        Prefetch("excludes", queryset=Option.objects.for_tenant(product.tenant_id)),
+    return option_groups_of(product.tenant_id, [product.pk]).get(product.pk, [])
+
+
+def option_groups_of(tenant, product_ids) -> dict[int, list[OptionGroup]]:
+    """The groups (with options and rules, in order) of several products, by product id:
+    three queries however many products."""
+    options = Option.objects.for_tenant(tenant).prefetch_related(
+        Prefetch("requires", queryset=Option.objects.for_tenant(tenant)),
+        Prefetch("excludes", queryset=Option.objects.for_tenant(tenant)),
     )
-    return list(
-        OptionGroup.objects.for_tenant(product.tenant_id)
-        .filter(product=product)
+    groups = (
+        OptionGroup.objects.for_tenant(tenant)
+        .filter(product_id__in=list(product_ids))
         .prefetch_related(Prefetch("options", queryset=options))
     )
+    by_product: dict[int, list[OptionGroup]] = {}
+    for group in groups:
+        by_product.setdefault(group.product_id, []).append(group)
+    return by_product
 
 
 def default_option_ids(groups: list[OptionGroup]) -> list[int]:
@@ -103,15 +125,65 @@ def base_price(product: Product, price_book: PriceBook) -> Decimal | None:
     )
 
 
+def _rate_into(price_book: PriceBook) -> Decimal:
+    """Units of the organisation's currency per unit of the price book's currency."""
+    return rate_of(price_book.tenant, price_book.currency)
+
+
+def _adjustment(option: Option, base: Decimal | None, rate: Callable[[], Decimal]):
+    """The option's effect on the price in the book's currency (None: it cannot be priced
+    without a base price)."""
+    if option.adjustment_type == AdjustmentType.PERCENT:
+        return percent_of(base, option.price_adjustment) if base is not None else None
+    return cents(option.price_adjustment / rate())
+
+
+class _Rate:
+    """The price book's exchange rate, read once and only when a fixed amount needs it."""
+
+    def __init__(self, price_book: PriceBook):
+        self.price_book = price_book
+        self.value: Decimal | None = None
+
+    def __call__(self) -> Decimal:
+        if self.value is None:
+            self.value = _rate_into(self.price_book)
+        return self.value
+
+
+def _missing_rate_message(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def option_effects(
+    *, price_book: PriceBook, groups: list[OptionGroup], base: Decimal | None
+) -> dict[int, Decimal | None]:
+    """Every option's effect on the price in the book's currency, as the configurator shows
+    it next to the option (None: it cannot be priced)."""
+    rate = _Rate(price_book)
+    effects: dict[int, Decimal | None] = {}
+    for group in groups:
+        for option in group.options.all():
+            try:
+                effects[option.id] = _adjustment(option, base, rate)
+            except ValidationError:
+                effects[option.id] = None
+    return effects
+
+
 def configure(
     *,
     product: Product,
     price_book: PriceBook,
     option_ids: list[int] | None,
     groups: list[OptionGroup] | None = None,
+    base=LOOKUP,
 ) -> Configuration:
     """The configuration of `product` with the options `option_ids` (None: the defaults),
-    priced in `price_book`, with every violated rule."""
+    priced in `price_book`, with every violated rule.
+
+    `groups` (from `option_groups`) and `base` (the product's price in the book, or None)
+    spare the queries when the caller has them already."""
     groups = option_groups(product) if groups is None else groups
     by_id = {option.id: (group, option) for group in groups for option in group.options.all()}
     if option_ids is None:
@@ -128,7 +200,9 @@ def configure(
                 unknown,
             )
         )
-    chosen_ids = [pk for pk in dict.fromkeys(option_ids) if pk in by_id]
+    given = {pk for pk in option_ids if pk in by_id}
+    # In the product's order: group by group, option by option.
+    chosen_ids = [pk for pk in by_id if pk in given]
     chosen = set(chosen_ids)
 
     for group in groups:
@@ -146,7 +220,7 @@ def configure(
             violations.append(
                 Violation(
                     "required",
-                    _("Choose a %(group)s.") % {"group": group.name},
+                    _("Choose an option for %(group)s.") % {"group": group.name},
                 )
             )
 
@@ -160,8 +234,8 @@ def configure(
                         "requires",
                         _("%(option)s requires %(needed)s.")
                         % {
-                            "option": _label(by_id, option.id),
-                            "needed": _label(by_id, needed.id),
+                            "option": _label(by_id, option),
+                            "needed": _label(by_id, needed),
                         },
                         [option.id, needed.id],
                     )
@@ -175,24 +249,27 @@ def configure(
                         "excludes",
                         _("%(option)s cannot be combined with %(other)s.")
                         % {
-                            "option": _label(by_id, option.id),
-                            "other": _label(by_id, other.id),
+                            "option": _label(by_id, option),
+                            "other": _label(by_id, other),
                         },
                         [option.id, other.id],
                     )
                 )
 
-    base = base_price(product, price_book)
+    base = base_price(product, price_book) if base is LOOKUP else base
+    rate = _Rate(price_book)
     options = []
-    rate = None
+    priced = True
     for pk in chosen_ids:
         group, option = by_id[pk]
-        if option.adjustment_type == AdjustmentType.PERCENT:
-            adjustment = percent_of(base, option.price_adjustment) if base is not None else None
-        else:
-            if rate is None:
-                rate = _rate_into(price_book)
-            adjustment = cents(option.price_adjustment / rate)
+        try:
+            adjustment = _adjustment(option, base, rate)
+        except ValidationError as error:
+            # A fixed amount in the organisation's currency and no rate into the book's.
+            if priced:
+                violations.append(Violation("price", _missing_rate_message(error), [pk]))
+            priced = False
+            adjustment = None
         options.append(ChosenOption(option.id, option.name, group.name, adjustment))
 
     if base is None:
@@ -204,17 +281,17 @@ def configure(
             )
         )
         unit_price = None
+    elif not priced:
+        unit_price = None
     else:
         unit_price = base + sum((option.price_adjustment for option in options), Decimal(0))
     return Configuration(product, price_book, options, violations, base, unit_price)
 
 
-def _label(by_id, pk: int) -> str:
-    group, option = by_id[pk]
+def _label(by_id, option: Option) -> str:
+    """The option with its group, e.g. Leather (Seats); an option of another product
+    (which the catalog does not allow) by its name alone."""
+    if option.id not in by_id:
+        return option.name
+    group, option = by_id[option.id]
     return f"{option.name} ({group.name})"
-
-
-def _rate_into(price_book: PriceBook) -> Decimal:
-    """Units of the organisation's currency per unit of the price book's currency."""
-    tenant = price_book.tenant
-    return rate_of(tenant, price_book.currency)

@@ -178,8 +178,13 @@ class ConfiguratorLink(TenantModel):
     customer_email = models.EmailField(_("customer email"), blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
+    audit_exclude = (*TenantModel.audit_exclude, "token")
+
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} ({self.created_at:%Y-%m-%d})"
 
     def validate_unique(self, exclude=None):
         # The token is random and unique in the database; checking it here would query
