@@ -56,6 +56,8 @@ class ProductFile(TenantScoped):
     )
 
     class Meta:
+        verbose_name = _("file")
+        verbose_name_plural = _("files")
         ordering = ["kind", "title", "id"]
 
     def __str__(self) -> str:
@@ -79,6 +81,8 @@ class OptionGroup(TenantScoped):
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("option group")
+        verbose_name_plural = _("option groups")
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["product", "name"], name="option_group_name_unique")
@@ -150,6 +154,8 @@ class PriceBookEntry(TenantScoped):
     unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2)
 
     class Meta:
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
         ordering = ["product__name", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -181,6 +187,8 @@ class ConfiguratorLink(TenantModel):
     audit_exclude = (*TenantModel.audit_exclude, "token")
 
     class Meta:
+        verbose_name = _("configurator link")
+        verbose_name_plural = _("configurator links")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
