@@ -101,11 +101,13 @@ def _parser() -> argparse.ArgumentParser:
     user_create.add_argument("--last-name", default="")
 
     imp = sub.add_parser(
-        "import", help="import contacts, accounts or leads from a CSV, XLSX or vCard file"
+        "import", help="import contacts, accounts, leads or orders from a CSV, XLSX or vCard file"
     )
     imp.add_argument("file", help="a .csv (any delimiter and encoding), .xlsx or .vcf file")
     imp.add_argument("--tenant", required=True, metavar="SLUG")
-    imp.add_argument("--type", required=True, metavar="TYPE", help="contacts, accounts or leads")
+    imp.add_argument(
+        "--type", required=True, metavar="TYPE", help="contacts, accounts, leads or orders"
+    )
     imp.add_argument(
         "--mapping",
         metavar="JSON",

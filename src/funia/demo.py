@@ -15,6 +15,7 @@ from funia.core.actor import Actor
 from funia.core.models import Membership, Organization, Role
 from funia.customers import custom_fields, dedupe
 from funia.customers import services as customer_services
+from funia.demo_commerce import build_commerce
 from funia.demo_sales import build_activities, build_leads, build_sales
 from funia.sales.quotas.demo import build_quotas
 from funia.sales.territories.demo import build_territories
@@ -208,6 +209,7 @@ def _build(*, accounts: int, seed: int) -> Actor:
     build_activities(admin, users=users, rng=rng)
     build_quotas(admin, users=users, rng=rng)
     build_forecast(admin, users=users, rng=rng)
+    build_commerce(admin, users=users, accounts=created, rng=rng)
     return admin
 
 

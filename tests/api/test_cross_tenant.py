@@ -41,6 +41,12 @@ RECORD_OF_PARAMETER = {
     "territory_id": "territory",
     "quota_id": "quota",
     "forecast_adjustment_id": "forecast_adjustment",
+    "product_id": "product",
+    "product_file_id": "product_file",
+    "price_book_id": "price_book",
+    "configurator_link_id": "configurator_link",
+    "quote_id": "quote",
+    "order_id": "order",
 }
 # List endpoint -> kinds of Rival's records it must never return (None: tested elsewhere).
 RECORDS_OF_LIST = {
@@ -74,6 +80,11 @@ RECORDS_OF_LIST = {
     "/api/v1/forecast-adjustments": ("forecast_adjustment", "forecast_adjustment_deleted"),
     "/api/v1/reports/forecast/deals": ("opportunity", "opportunity_deleted"),
     "/api/v1/reports/deals-at-risk": ("opportunity", "opportunity_deleted"),
+    "/api/v1/products": ("product", "product_deleted"),
+    "/api/v1/price-books": ("price_book", "price_book_deleted"),
+    "/api/v1/configurator-links": ("configurator_link",),
+    "/api/v1/quotes": ("quote", "quote_deleted"),
+    "/api/v1/orders": ("order", "order_deleted"),
 }
 # Kinds with a trashed twin in other_org_records ("account" -> "account_deleted").
 TRASHABLE = {"account_deleted", "contact_deleted", "team_deleted", "custom_field_deleted"}
@@ -82,6 +93,7 @@ TRASHABLE |= {"opportunity_deleted", "exchange_rate_deleted"}
 TRASHABLE |= {"activity_deleted"}
 TRASHABLE |= {"activity_purpose_deleted"}
 TRASHABLE |= {"territory_deleted", "quota_deleted", "forecast_adjustment_deleted"}
+TRASHABLE |= {"product_deleted", "price_book_deleted", "quote_deleted", "order_deleted"}
 NONEXISTENT_ID = 2**62
 STATES = ("live", "trashed")
 METHODS = {"get", "post", "put", "patch", "delete"}

@@ -25,6 +25,11 @@ RECORD_OF_KWARG = {
     # Rival's feed id in its place must be 404; that Rival's real token serves only Rival's
     # data is tested in tests/activities/test_calendar_feed.py.
     "token": "calendar_feed",
+    # Public quote and configurator pages are keyed by secret tokens too: Rival's record id in
+    # their place must be 404; their own tests check that a real token shows only its record.
+    "quote_token": "quote",
+    "link_token": "configurator_link",
+    "product_file_id": "product_file",
 }
 RECORD_OF_PK_PAGE = {  # by url-name prefix ("custom_field_detail" -> "custom_field")
     "account": "account",
@@ -42,6 +47,11 @@ RECORD_OF_PK_PAGE = {  # by url-name prefix ("custom_field_detail" -> "custom_fi
     "territory": "territory",
     "quota": "quota",
     "forecast_adjustment": "forecast_adjustment",
+    "product": "product",
+    "price_book": "price_book",
+    "configurator_link": "configurator_link",
+    "quote": "quote",
+    "order": "order",
 }
 TRASHABLE = {"account", "contact", "team", "custom_field"}
 TRASHABLE |= {"activity"}
@@ -49,6 +59,7 @@ TRASHABLE |= {"activity_purpose"}
 TRASHABLE |= {"opportunity", "exchange_rate"}
 TRASHABLE |= {"lead", "lead_form", "assignment_rule"}
 TRASHABLE |= {"territory", "quota", "forecast_adjustment"}
+TRASHABLE |= {"product", "price_book", "quote", "order"}
 NONEXISTENT_ID = 999_999_999
 
 

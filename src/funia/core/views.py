@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -170,10 +171,18 @@ def team_restore(request, team_id: int):
 
 @admin_required
 def organization_settings(request):
-    form = OrganizationForm(request.POST or None, instance=request.actor.tenant)
+    from funia.sales.quotes.organisation import DOCUMENT_SETTINGS, document_settings_update
+
+    form = OrganizationForm(
+        request.POST or None, request.FILES or None, instance=request.actor.tenant
+    )
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        documents = {name: fields.pop(name) for name in DOCUMENT_SETTINGS if name in fields}
         try:
-            services.organization_update(by=request.actor, fields=form.cleaned_data)
+            with transaction.atomic():
+                services.organization_update(by=request.actor, fields=fields)
+                document_settings_update(by=request.actor, fields=documents)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

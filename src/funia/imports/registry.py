@@ -55,6 +55,8 @@ class ImportTarget:
     required: tuple[tuple[str, ...], ...]
     processor: Callable  # (run) -> Processor; run is a funia.imports.engine.ImportRun
     extra_fields: Callable | None = None  # (tenant) -> [TargetField], e.g. custom fields
+    # What makes a row a duplicate, shown where the user picks the duplicate policy.
+    duplicate_help: str = ""
 
     def fields(self, tenant) -> list[TargetField]:
         extra = self.extra_fields(tenant) if self.extra_fields else []

@@ -28,11 +28,17 @@ class ImportIn(RejectNul, Schema):
             'column ("" leaves a column out). Fields: first_name, last_name, full_name, '
             "title, account, name, domain, industry, segment, employees, parent, email, "
             "email_2, phone, mobile, street, city, postal_code, region, country, tags, "
-            "source, owner (a user's email), custom.<key>."
+            "source, owner (a user's email), custom.<key>. Orders: order_number, ordered_on, "
+            "account, domain, email, status, currency, sku, description, quantity, unit_price, "
+            "discount_percent, tax_rate."
         ),
     )
     on_duplicate: OnDuplicate = Field(
-        "skip", description="A row matching a record (email, phone; accounts: name, domain)."
+        "skip",
+        description=(
+            "A row matching a record (email, phone; accounts: name, domain; orders: the "
+            "order number)."
+        ),
     )
     dry_run: bool = Field(False, description="Validate and count, write nothing.")
 

@@ -146,9 +146,17 @@ def import_preview(request, import_id: int):
         else:
             return redirect("import_detail", import_id=job.pk)
     columns, rows, problem = _preview_rows(job)
-    fields = {f.key: f.label for f in registry.get(job.target).fields(request.actor.tenant)}
+    target = registry.get(job.target)
+    fields = {f.key: f.label for f in target.fields(request.actor.tenant)}
     headers = [(header, fields.get(job.mapping.get(header), "")) for _i, header in columns]
-    context = {"job": job, "form": form, "headers": headers, "rows": rows, "problem": problem}
+    context = {
+        "job": job,
+        "form": form,
+        "headers": headers,
+        "rows": rows,
+        "problem": problem,
+        "duplicate_help": target.duplicate_help,
+    }
     return render(request, "imports/import_preview.html", context)
 
 

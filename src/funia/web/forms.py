@@ -80,4 +80,12 @@ class OrganizationForm(forms.ModelForm):
             "merge_undo_days",
             "reps_see_team_records",
             "contact_window_days",
+            "quote_discount_limit",
+            "document_details",
+            "logo",
         ]
+        widgets = {
+            "document_details": forms.Textarea(attrs={"rows": 4}),
+            "logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        }
+        help_texts = {"logo": _("PNG, JPEG or WebP, at most 2 MB; printed on quotes.")}

@@ -754,5 +754,9 @@ def register_import_target() -> None:
             base_fields=FIELDS,
             required=REQUIRED,
             processor=OrderProcessor,
+            duplicate_help=gettext_lazy(
+                "An order is a duplicate when its order number is already in Funia: skip it, "
+                "or update it (its lines and status are replaced)."
+            ),
         )
     )

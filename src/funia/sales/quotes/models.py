@@ -27,7 +27,7 @@ class ApprovalStatus(models.TextChoices):
 
 class Quote(TenantModel):
     """One version of a quote. A revision is a new row with the same number and the next
-    version; the old version stays as it was, marked as superseded."""
+    `revision`; the old one stays as it was, marked as superseded."""
 
     opportunity = models.ForeignKey(
         "sales.Opportunity", on_delete=models.PROTECT, related_name="quotes"
@@ -49,7 +49,9 @@ class Quote(TenantModel):
         verbose_name=_("owner"),
     )
     number = models.PositiveIntegerField(_("number"), editable=False)
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Which version of the quote this is (Q-00012 v2); `version` is the record's own
+    # version (ETag, If-Match) like every record's.
+    revision = models.PositiveIntegerField(_("version"), default=1, editable=False)
     superseded_by = models.OneToOneField(
         "self",
         on_delete=models.SET_NULL,
@@ -110,10 +112,10 @@ class Quote(TenantModel):
     class Meta:
         verbose_name = _("quote")
         verbose_name_plural = _("quotes")
-        ordering = ["-number", "-version"]
+        ordering = ["-number", "-revision"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "number", "version"], name="quote_number_version_unique"
+                fields=["tenant", "number", "revision"], name="quote_number_revision_unique"
             )
         ]
         indexes = [
@@ -133,7 +135,7 @@ class Quote(TenantModel):
     def reference(self) -> str:
         """What people call the quote: Q-00012, or Q-00012 v2 for a revision."""
         base = f"Q-{self.number:05d}"
-        return base if self.version == 1 else f"{base} v{self.version}"
+        return base if self.revision == 1 else f"{base} v{self.revision}"
 
     @property
     def is_current(self) -> bool:

@@ -41,6 +41,8 @@ def _duration(seconds) -> str:
 
 
 def _detail_context(*, actor, record):
+    from funia.sales.quotes.views import deal_quotes_context
+
     stays = selectors.time_in_stages(opportunity=record)
     for stay in stays:
         stay["duration"] = _duration(stay["seconds"])
@@ -52,6 +54,7 @@ def _detail_context(*, actor, record):
         "current_index": current,
         "organisation_currency": actor.tenant.currency,
         "shows_base": record.amount is not None and record.currency != actor.tenant.currency,
+        **deal_quotes_context(actor=actor, opportunity=record),
     }
 
 
