@@ -41,6 +41,7 @@ REFERENCES = {
     "contact": "contact_id",
     "pipeline": "pipeline_id",
     "stage": "stage_id",
+    "price_book": "price_book_id",
 }
 TEXT_FIELDS = ("source", "campaign", "lost_reason", "next_step", "description")
 # Fields that cannot be emptied: null leaves them unchanged.

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from funia.core.selectors import membership_list, team_list
 from funia.core.visibility import visible_records
 from funia.customers.models import Account, Contact
-from funia.sales.models import ExchangeRate, Opportunity, Pipeline, Stage, StageKind
+from funia.sales.models import ExchangeRate, Opportunity, Pipeline, PriceBook, Stage, StageKind
 from funia.sales.pipelines import GATE_FIELDS
 from funia.sales.selectors import default_pipeline, pipeline_list, stages_of
 
@@ -64,6 +64,7 @@ class OpportunityForm(ServiceFieldsMixin, forms.ModelForm):
             "stage",
             "amount",
             "currency",
+            "price_book",
             "expected_close_date",
             "source",
             "campaign",
@@ -91,6 +92,13 @@ class OpportunityForm(ServiceFieldsMixin, forms.ModelForm):
         self.fields["pipeline"].queryset = pipelines
         self.fields["pipeline"].required = False
         self.fields["currency"].required = False
+        self.fields["price_book"].queryset = PriceBook.objects.for_tenant(tenant).filter(
+            is_active=True
+        )
+        self.fields["price_book"].help_text = _(
+            "Where the deal's quotes take their prices; empty: the default book in the deal's "
+            "currency."
+        )
         record = self.instance
         if record.pk is None:
             self.initial.setdefault("owner", actor.user.pk)

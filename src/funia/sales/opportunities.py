@@ -100,6 +100,29 @@ def _resolve_stage(tenant, pipeline: Pipeline | int, ref) -> Stage:
         ) from None
 
 
+def _check_price_book(tenant, data: dict, current: Opportunity | None) -> None:
+    """The deal's price book must be an active book in the deal's currency."""
+    from funia.sales.catalog.models import PriceBook
+
+    book_id = data.get("price_book_id", current.price_book_id if current else None)
+    if book_id is None:
+        return
+    currency = data.get("currency") or (current.currency if current else tenant.currency)
+    book = PriceBook.objects.for_tenant(tenant).filter(pk=book_id, is_active=True).first()
+    if book is None:
+        raise ValidationError({"price_book": _("No such active price book in this organisation.")})
+    if book.currency != currency:
+        raise ValidationError(
+            {
+                "price_book": _(
+                    "The price book is in %(book)s but the deal is in %(deal)s: choose a book "
+                    "in the deal's currency."
+                )
+                % {"book": book.currency, "deal": currency}
+            }
+        )
+
+
 def _check_refs(by: Actor, data: dict, errors: dict) -> None:
     tenant = by.tenant
     check_owner(tenant, data.get("owner_id"), errors)
@@ -158,6 +181,7 @@ def _prepare(by: Actor, data: dict, current: Opportunity | None) -> dict:
             data["stage"] = _resolve_stage(tenant, pipeline_id, stage_ref)
         if "currency" in data:
             data["currency"] = money.normalize_currency(data.get("currency") or tenant.currency)
+        _check_price_book(tenant, data, current)
         return data
     if pipeline_id is None:
         pipeline = default_pipeline(tenant=tenant)
@@ -185,6 +209,7 @@ def _prepare(by: Actor, data: dict, current: Opportunity | None) -> dict:
         data["stage"] = stage
     if "currency" in data or current is None:
         data["currency"] = money.normalize_currency(data.get("currency") or tenant.currency)
+    _check_price_book(tenant, data, current)
     return data
 
 

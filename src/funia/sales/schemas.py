@@ -195,6 +195,11 @@ class OpportunityIn(OpportunityFieldsIn):
     pipeline: Id | None = Field(None, description="default: the default pipeline")
     stage: Id | None = Field(None, description="default: the pipeline's first open stage")
     currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", description="default: yours")
+    price_book: Id | None = Field(
+        None,
+        description="the book the deal's quotes take their prices from (in the deal's currency); "
+        "default: the default book in that currency",
+    )
     campaign: str | None = Field(None, max_length=200)
     forecast_category: ForecastName | None = None
     stage_history: list[StageHistoryItemIn] | None = Field(
@@ -212,6 +217,7 @@ class OpportunityPatch(OpportunityFieldsIn):
     pipeline: Id | None = Field(None, description="with `stage`: a move to another pipeline")
     stage: Id | None = Field(None, description="a move through the stage's gate")
     currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")
+    price_book: Id | None = None
     campaign: str | None = Field(None, max_length=200)
     forecast_category: ForecastName | None = None
 
@@ -244,6 +250,7 @@ class OpportunityOut(Schema):
     next_step: str
     description: str
     lead: int | None = Field(None, alias="lead_id")
+    price_book: int | None = Field(None, alias="price_book_id")
     closed_at: datetime.datetime | None
     stage_entered_at: datetime.datetime
     version: int

@@ -53,7 +53,7 @@ def exchange_rate_get(*, actor: Actor, pk: int, with_deleted: bool = False) -> E
 def _opportunity_details(qs: QuerySet, details: bool = True) -> QuerySet:
     if not details:  # the stage only: what the API shows besides ids
         return qs.select_related("stage")
-    return qs.select_related("owner", "account", "contact", "pipeline", "stage")
+    return qs.select_related("owner", "account", "contact", "pipeline", "stage", "price_book")
 
 
 def opportunity_list(*, actor: Actor, filters=None, details: bool = True) -> QuerySet[Opportunity]:
