@@ -142,3 +142,28 @@ def price_book_for(tenant, currency: str, on: datetime.date | None = None) -> Pr
         .order_by("-is_default", "name", "id")
         .first()
     )
+
+
+def is_usable(book: PriceBook, on: datetime.date) -> bool:
+    """Can a new quote, order or configuration take its prices from `book` on `on`?"""
+    return (
+        book.is_active
+        and book.deleted_at is None
+        and (book.valid_from is None or book.valid_from <= on)
+        and (book.valid_until is None or book.valid_until >= on)
+    )
+
+
+def deal_price_book(opportunity, on: datetime.date | None = None) -> PriceBook | None:
+    """The book a deal's new quotes and orders use: the deal's own book when it is usable
+    today and in the deal's currency, else `price_book_for` the deal's currency."""
+    on = on or periods.today(opportunity.tenant)
+    if opportunity.price_book_id:
+        own = (
+            PriceBook.objects.for_tenant(opportunity.tenant_id)
+            .filter(pk=opportunity.price_book_id, currency=opportunity.currency)
+            .first()
+        )
+        if own is not None and is_usable(own, on):
+            return own
+    return price_book_for(opportunity.tenant, opportunity.currency, on)
