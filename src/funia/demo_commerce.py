@@ -9,6 +9,7 @@ from decimal import Decimal
 from funia.core import periods
 from funia.core.actor import Actor
 from funia.core.models import Membership
+from funia.customers.models import Account
 from funia.sales.catalog.services import price_book_create, product_create
 from funia.sales.models import Opportunity, OrderStatus, StageKind
 from funia.sales.orders.services import order_create, order_set_status
@@ -120,6 +121,7 @@ def build_commerce(admin: Actor, *, users: dict, accounts: list, rng) -> None:
 
 
 def _actor_of(tenant, user) -> Actor:
+    """The member `user` (a user or a user's id) acting in the organisation."""
     return Actor.from_membership(Membership.objects.for_tenant(tenant).get(user=user))
 
 
@@ -179,7 +181,24 @@ def _order_history(admin: Actor, accounts: list, products: dict, book, rng, toda
         OrderStatus.INVOICED,
         OrderStatus.PAID,
     ]
-    for account in accounts[:40]:
+    tenant = admin.tenant
+    chosen = accounts[:40]
+    owners = dict(
+        Account.objects.for_tenant(tenant)
+        .filter(pk__in=[account.pk for account in chosen])
+        .values_list("pk", "owner_id")
+    )
+    actors: dict = {}
+    for account in chosen:
+        # Made by the account's owner, as a rep enters their customer's orders: the owner
+        # (and their manager) sees the purchase history on the customer card.
+        owner_id = owners.get(account.pk)
+        if owner_id is None:
+            by = admin
+        else:
+            if owner_id not in actors:
+                actors[owner_id] = _actor_of(tenant, owner_id)
+            by = actors[owner_id]
         for _ in range(rng.choice([1, 2, 3, 4])):
             ordered_on = today - datetime.timedelta(days=rng.randrange(5, 540))
             lines = [
@@ -189,7 +208,7 @@ def _order_history(admin: Actor, accounts: list, products: dict, book, rng, toda
             if rng.random() < 0.2:
                 lines.append({"product": products["CAR-VAN"].pk, "quantity": 1})
             order = order_create(
-                by=admin,
+                by=by,
                 account=account.pk,
                 price_book=book.pk,
                 ordered_on=ordered_on,
@@ -197,9 +216,9 @@ def _order_history(admin: Actor, accounts: list, products: dict, book, rng, toda
                 lines=lines,
             )
             if rng.random() < 0.07:
-                order_set_status(by=admin, order=order, status=OrderStatus.CANCELLED)
+                order_set_status(by=by, order=order, status=OrderStatus.CANCELLED)
                 continue
             age = (today - ordered_on).days
             steps = len(flow) if age > 60 else rng.randrange(1, len(flow) + 1)
             for status in flow[:steps]:
-                order = order_set_status(by=admin, order=order, status=status)
+                order = order_set_status(by=by, order=order, status=status)

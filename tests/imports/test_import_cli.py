@@ -92,7 +92,7 @@ def test_mistakes_are_refused_with_a_clear_message(funia, acme, tmp_path):  # no
     )
     assert_refused(
         funia("import", str(path), "--tenant", "acme", "--type", "ships"),
-        "type: Choose one of: contacts, accounts, leads.",
+        "type: Choose one of: contacts, accounts, leads, orders.",
     )
     assert_refused(
         funia("import", str(path), "--tenant", "acme", "--type", "contacts", "--mapping", "{x"),

@@ -120,9 +120,22 @@ def test_the_contacts_timeline_has_their_orders(api, buyer, order):
     assert titles == ["Order O-00001 placed"]
 
 
-def test_a_rep_sees_only_their_own_orders_on_a_card(admin, rep, api_as, shop):
+def test_a_rep_who_owns_an_account_sees_on_its_card_the_order_an_admin_entered(
+    admin, rep, api_as, shop
+):
+    theirs = factories.account(admin, name="Rep's customer", owner_id=rep.user.pk)
+    entered = direct_order(admin, shop, account=theirs, quantity=5)
+    body = card_of(api_as(rep), theirs)
+    assert [i["id"] for i in body["sections"]["orders"]["items"]] == [entered.pk]
+    (hours,) = body["sections"]["products_bought"]["items"]
+    assert hours["detail"].startswith("5 bought in 1 order for")
+
+
+def test_a_rep_does_not_see_on_a_card_the_orders_of_another_owners_deal(admin, rep, api_as, shop):
     shared = factories.account(admin, name="Shared customer", owner_id=rep.user.pk)
-    direct_order(admin, shop, account=shared, quantity=5)
+    factories.pipeline(admin)
+    admins_deal = factories.opportunity(admin, account_id=shared.pk, owner_id=admin.user.pk)
+    direct_order(admin, shop, opportunity=admins_deal, quantity=5)
     mine = direct_order(rep, shop, account=shared)
     body = card_of(api_as(rep), shared)
     assert [i["id"] for i in body["sections"]["orders"]["items"]] == [mine.pk]

@@ -128,6 +128,24 @@ def test_an_imported_order_keeps_its_date_customer_status_and_currency(
     )
 
 
+def test_an_imported_order_belongs_to_its_accounts_owner(run, admin, rep, shop):
+    factories.account(admin, name="Rep's customer", owner_id=rep.user.pk)
+    run("Order;Customer;SKU;Qty;Price\n7001;Rep's customer;SRV-1;1;80\n")
+    assert orders_of(admin)["7001"].owner_id == rep.user.pk
+
+
+def test_an_imported_order_for_a_contact_alone_belongs_to_the_contacts_owner(run, admin, rep, shop):
+    factories.contact(admin, emails=["ana@solo.example"], owner_id=rep.user.pk)
+    run("Order;Contact Email;SKU;Qty;Price\n7002;ana@solo.example;SRV-1;1;80\n")
+    assert orders_of(admin)["7002"].owner_id == rep.user.pk
+
+
+def test_an_imported_order_for_a_customer_without_owner_belongs_to_the_importer(run, admin, shop):
+    factories.account(admin, name="Unassigned Ltd", owner_id=None)
+    run("Order;Customer;SKU;Qty;Price\n7003;Unassigned Ltd;SRV-1;1;80\n")
+    assert orders_of(admin)["7003"].owner_id == admin.user.pk
+
+
 def test_an_imported_orders_totals_are_computed_from_its_lines(run, admin, shop, buyer, danube):
     run(MESSY)
     order = orders_of(admin)["1002"]

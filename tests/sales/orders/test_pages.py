@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from funia.sales.models import Order, OrderLine, OrderStatusChange
-from funia.sales.orders import services
+from funia.sales.orders import forms, services
 from tests import factories
 from tests.sales.orders.conftest import direct_order
 
@@ -113,6 +113,35 @@ def test_an_order_page_shows_its_lines_with_options_and_its_totals(browser, orde
     assert f'href="/opportunities/{deal.pk}/"' in html
     assert "Q-00001" in html
     assert 'class="table-wrap"><table class="table order-lines"' in html
+
+
+def test_an_order_page_shows_subtotal_discounts_net_total_tax_and_total(
+    browser, admin, shop, customer
+):
+    order = services.order_create(
+        by=admin,
+        account=customer,
+        discount_percent=Decimal("10"),
+        lines=[{"product": shop.hour, "quantity": 3, "discount_percent": Decimal("5")}],
+    )
+    html = browser.get(f"/orders/{order.pk}/").content.decode()
+    totals = re.search(r'<dl class="details order-totals">(.*?)</dl>', html, re.S)[1]
+    rows = [
+        (re.sub(r"<[^>]+>", "", label).strip(), re.sub(r"<[^>]+>", "", amount).strip())
+        for label, amount in re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", totals)
+    ]
+    assert rows == [
+        ("Subtotal", "256.50 EUR"),
+        ("Discounts (order discount 10 %)", "−37.20 EUR"),
+        ("Net total", "219.30 EUR"),
+        ("Tax", "43.86 EUR"),
+        ("Total", "263.16 EUR"),
+    ]
+
+
+def test_an_order_page_links_to_its_quote(browser, order, accepted_quote):
+    html = browser.get(f"/orders/{order.pk}/").content.decode()
+    assert f'<a href="/quotes/{accepted_quote.pk}/">Q-00001</a>' in html
 
 
 def test_an_order_page_offers_the_next_statuses_only(browser, admin, order):
@@ -235,6 +264,36 @@ def test_the_new_order_form_starts_with_three_empty_lines(browser, shop, custome
     assert 'name="lines-3-product"' not in html
     assert f'<option value="{customer.pk}" selected>Balkan Foods</option>' in html
     assert "Service hour (SRV-1)" in html
+
+
+def account_options(html: str) -> list[str]:
+    select = re.search(r'<select name="account".*?</select>', html, re.S)[0]
+    return re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', select)
+
+
+def test_the_new_order_form_offers_the_latest_accounts_and_the_one_asked_for(
+    browser, admin, monkeypatch
+):
+    monkeypatch.setattr(forms, "CHOICES", 2)
+    oldest, *_later = (
+        factories.account(admin, name=name) for name in ("Alfa", "Bravo", "Charlie", "Delta")
+    )
+    assert account_options(browser.get("/orders/new/").content.decode()) == ["Charlie", "Delta"]
+    html = browser.get("/orders/new/", {"account": oldest.pk}).content.decode()
+    assert account_options(html) == ["Alfa", "Charlie", "Delta"]
+    assert f'<option value="{oldest.pk}" selected>Alfa</option>' in html
+
+
+def test_a_new_order_for_an_account_not_offered_in_the_select_is_made(
+    browser, admin, shop, monkeypatch
+):
+    monkeypatch.setattr(forms, "CHOICES", 1)
+    older = factories.account(admin, name="Alfa")
+    factories.account(admin, name="Bravo")
+    data = form_data(older, {"product": shop.hour.pk, "quantity": "1", "discount_percent": "0"})
+    response = browser.post("/orders/new/", data)
+    assert response.status_code == 302, response.content.decode()
+    assert Order.objects.for_tenant(admin.tenant).get().account_id == older.pk
 
 
 def test_a_new_order_is_priced_from_the_book_and_empty_rows_are_left_out(

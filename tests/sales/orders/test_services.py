@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from funia.core.models import AuditEntry
-from funia.sales.models import Order, OrderLine, OrderStatusChange, QuoteLine
+from funia.core.models import AuditEntry, Role
+from funia.sales.models import Order, OrderLine, OrderStatusChange, PriceBook, QuoteLine
 from funia.sales.orders import services
 from funia.sales.quotes.services import quote_create, quote_line_add
 from tests import factories
@@ -303,6 +303,104 @@ def test_a_deal_gives_the_order_its_account_and_owner(admin, rep, shop, customer
     )
 
 
+def test_a_direct_order_for_an_account_belongs_to_the_accounts_owner(admin, rep, shop):
+    theirs = factories.account(admin, name="Rep's customer", owner_id=rep.user.pk)
+    order = direct_order(admin, shop, account=theirs)
+    assert order.owner_id == rep.user.pk
+
+
+def test_a_direct_order_for_a_contact_alone_belongs_to_the_contacts_owner(admin, rep, shop):
+    person = factories.contact(admin, last_name="Georgieva", owner_id=rep.user.pk)
+    order = direct_order(admin, shop, contact=person)
+    assert order.owner_id == rep.user.pk
+
+
+def test_a_direct_order_for_a_customer_without_owner_belongs_to_its_maker(admin, shop):
+    nobodys = factories.account(admin, name="Unassigned Ltd", owner_id=None)
+    colleague = factories.member(admin.tenant, Role.ADMIN)
+    order = direct_order(colleague, shop, account=nobodys)
+    assert order.owner_id == colleague.user.pk
+
+
+def test_a_price_book_not_valid_on_the_order_date_is_refused_naming_its_validity(
+    admin, shop, customer
+):
+    season = factories.price_book(
+        admin,
+        name="Summer 2025",
+        prices={shop.hour: "70.00"},
+        valid_from=datetime.date(2025, 6, 1),
+        valid_until=datetime.date(2025, 8, 31),
+    )
+    with pytest.raises(ValidationError) as refused:
+        direct_order(
+            admin, shop, account=customer, price_book=season, ordered_on=datetime.date(2025, 9, 1)
+        )
+    assert refused.value.message_dict == {
+        "price_book": [
+            "The price book Summer 2025 is valid from 2025-06-01 to 2025-08-31, "
+            "not on the order date 2025-09-01."
+        ]
+    }
+    assert not Order.objects.for_tenant(admin.tenant).exists()
+
+
+def test_a_price_book_is_used_on_an_order_dated_within_its_validity(admin, shop, customer):
+    season = factories.price_book(
+        admin,
+        name="Summer 2025",
+        prices={shop.hour: "70.00"},
+        valid_from=datetime.date(2025, 6, 1),
+        valid_until=datetime.date(2025, 8, 31),
+    )
+    order = direct_order(
+        admin, shop, account=customer, price_book=season, ordered_on=datetime.date(2025, 8, 31)
+    )
+    assert lines_of(order)[0].unit_price == Decimal("70.00")
+
+
+def test_an_inactive_price_book_is_refused(admin, shop, customer):
+    retired = factories.price_book(
+        admin, name="Old list", prices={shop.hour: "60.00"}, is_active=False
+    )
+    with pytest.raises(ValidationError) as refused:
+        direct_order(admin, shop, account=customer, price_book=retired)
+    assert refused.value.message_dict == {"price_book": ["The price book Old list is not active."]}
+
+
+def test_without_a_book_the_order_is_priced_from_the_one_valid_on_its_date(admin, shop, customer):
+    PriceBook.objects.for_tenant(admin.tenant).filter(pk=shop.book.pk).update(
+        valid_until=datetime.date(2025, 12, 31)
+    )
+    factories.price_book(
+        admin,
+        name="Prices 2026",
+        prices={shop.hour: "90.00"},
+        valid_from=datetime.date(2026, 1, 1),
+    )
+    old = direct_order(admin, shop, account=customer, ordered_on=datetime.date(2025, 12, 31))
+    new = direct_order(admin, shop, account=customer, ordered_on=datetime.date(2026, 1, 2))
+    assert lines_of(old)[0].unit_price == Decimal("85.50")
+    assert lines_of(new)[0].unit_price == Decimal("90.00")
+
+
+def test_a_deals_price_book_expired_on_the_order_date_gives_way_to_the_default_one(
+    admin, shop, customer
+):
+    expired = factories.price_book(
+        admin,
+        name="Fleet deal prices",
+        prices={shop.hour: "60.00"},
+        valid_until=datetime.date(2025, 3, 31),
+    )
+    factories.pipeline(admin)
+    deal = factories.opportunity(admin, account_id=customer.pk, price_book_id=expired.pk)
+    during = direct_order(admin, shop, opportunity=deal, ordered_on=datetime.date(2025, 3, 31))
+    after = direct_order(admin, shop, opportunity=deal, ordered_on=datetime.date(2025, 4, 1))
+    assert lines_of(during)[0].unit_price == Decimal("60.00")
+    assert lines_of(after)[0].unit_price == Decimal("85.50")
+
+
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
@@ -393,6 +491,18 @@ def test_an_order_too_large_for_its_columns_is_refused(admin, shop, customer):
             ],
         )
     assert "too large" in refused.value.message_dict["lines"][0]
+
+
+def test_a_quantity_of_a_billion_is_refused_saying_the_limit(admin, shop, customer):
+    with pytest.raises(ValidationError) as refused:
+        services.order_create(
+            by=admin, account=customer, lines=[{"product": shop.hour, "quantity": 10**9}]
+        )
+    assert refused.value.message_dict == {
+        "lines.0.quantity": [
+            "Give a quantity above zero and below a billion, with at most three decimals."
+        ]
+    }
 
 
 # -- edits and the trash ----------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""HTML forms of orders: a new order with its lines (a small formset), the edit of the notes,
-date, contact and external number, and a status move. The services validate and write."""
+"""HTML forms of orders: a new order with its lines (a small formset) and the edit of the
+notes, date, contact and external number. The services validate and write."""
 
 from django import forms
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from funia.core.visibility import visible_records
@@ -11,6 +12,8 @@ from funia.sales.models import Opportunity
 from funia.sales.orders.models import Order
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The accounts, contacts and deals a new order's selects offer: the most recently updated.
+CHOICES = 200
 # Empty rows a new order starts with; "Add a line" adds one, up to MAX_FORM_LINES.
 START_LINES = 3
 MAX_FORM_LINES = 50
@@ -56,16 +59,31 @@ class OrderCreateForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor
-        self.fields["account"].queryset = visible_records(Account, actor).order_by("name", "id")
-        self.fields["contact"].queryset = visible_records(Contact, actor).order_by(
-            "last_name", "first_name", "id"
-        )
-        self.fields["opportunity"].queryset = visible_records(Opportunity, actor).order_by(
-            "name", "id"
-        )
+        for name, model, order in (
+            ("account", Account, ("name", "id")),
+            ("contact", Contact, ("last_name", "first_name", "id")),
+            ("opportunity", Opportunity, ("name", "id")),
+        ):
+            self.fields[name].queryset = self._offered(name, visible_records(model, actor), order)
         self.fields["price_book"].queryset = PriceBook.objects.for_tenant(actor.tenant).filter(
             is_active=True
         )
+
+    def _asked_for(self, name: str) -> list[int]:
+        """The record the page was opened for (?account=…) or the one sent."""
+        values = [self.initial.get(name)]
+        if self.is_bound:
+            values.append(self.data.get(name))
+        return [
+            int(value) for value in map(str, values) if value.isdecimal() and 0 < int(value) < 2**63
+        ]
+
+    def _offered(self, name: str, visible: QuerySet, order: tuple) -> QuerySet:
+        """The `CHOICES` most recently updated of the `visible` records and the one asked
+        for, in `order`: a select stays short in a large organisation, and any visible
+        record sent is still accepted."""
+        recent = visible.order_by("-updated_at", "-id").values("pk")[:CHOICES]
+        return visible.filter(Q(pk__in=recent) | Q(pk__in=self._asked_for(name))).order_by(*order)
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
@@ -168,9 +186,3 @@ class OrderEditForm(forms.ModelForm):
         data = dict(self.cleaned_data)
         contact = data.pop("contact", None)
         return {**data, "contact_id": contact.pk if contact is not None else None}
-
-
-class StatusForm(forms.Form):
-    status = forms.CharField(max_length=10)
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
-    etag = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -6,7 +6,8 @@ rows (blank cells are fine; a different value on a later row is a row error). Th
 is found by its exact name or its domain (never created: an unknown account is a row error),
 the contact by email, the product by SKU (an unknown SKU keeps the SKU and the description on
 the line, without a product). Imported orders keep the prices they had: the unit price is
-required; the amounts and totals are computed as for every order.
+required; the amounts and totals are computed as for every order. A new order belongs to its
+account's owner, else its contact's, else the user who imports (the file has no owner column).
 
 The order number becomes the order's external number, which decides duplicates: with "skip"
 (the default) an order already there is left as it is, with "update" its lines, date,
@@ -36,6 +37,7 @@ from funia.core.visibility import can_change, visible_records
 from funia.customers.models import Account, Contact, ContactPoint
 from funia.customers.normalize import normalize_domain, normalize_email
 from funia.imports.registry import ImportTarget, RowOutcome, TargetField, register
+from funia.sales import pricing
 from funia.sales.catalog.models import Product
 from funia.sales.money import normalize_currency
 from funia.sales.orders import services
@@ -272,6 +274,7 @@ class OrderProcessor:
         }
         self.note = _("Imported from %(file)s") % {"file": run.job.file_name}
         self.statuses = status_names(self.tenant.language)
+        self.owners: dict[tuple, int | None] = {}  # (model, id) -> its owner's id
 
     def column(self, key: str) -> str:
         return self.header_of.get(key, key)
@@ -370,13 +373,17 @@ class OrderProcessor:
         if raw.get("quantity"):
             value = self._number(raw, "quantity", errors, number_message)
             if value is not None:
-                parsed["quantity"] = services.check_quantity(value, "quantity", checks)
+                parsed["quantity"] = services.checked(
+                    pricing.check_quantity, value, "quantity", checks, Decimal(1)
+                )
         else:
             parsed["quantity"] = Decimal(1)
         if raw.get("unit_price"):
             value = self._number(raw, "unit_price", errors, number_message)
             if value is not None:
-                parsed["unit_price"] = services.check_price(value, "unit_price", checks)
+                parsed["unit_price"] = services.checked(
+                    pricing.check_price, value, "unit_price", checks
+                )
         else:
             errors.append(
                 ("unit_price", _("Give the unit price: imported orders keep the prices they had."))
@@ -385,7 +392,9 @@ class OrderProcessor:
             if raw.get(key):
                 value = self._number(raw, key, errors, number_message)
                 if value is not None:
-                    parsed[key] = services.check_percent(value, key, checks)
+                    parsed[key] = services.checked(
+                        pricing.check_percent, value, key, checks, Decimal(0)
+                    )
         errors.extend(checks.items())
         return parsed
 
@@ -713,7 +722,7 @@ class OrderProcessor:
                     status=status,
                     note=self.note,
                     external_ref=ref,
-                    owner_id=self.by.user.pk,
+                    owner_id=self._owner_of(fields["account_id"], fields["contact_id"]),
                     **fields,
                 )
             if mode == "replace":
@@ -721,6 +730,24 @@ class OrderProcessor:
                     by=self.by, order=existing, lines=lines, status=status, note=self.note, **fields
                 )
             return services.write_added_lines(by=self.by, order=order, lines=lines)
+
+    def _owner_of(self, account_id: int | None, contact_id: int | None) -> int:
+        """A new order's owner (the file has no owner column): the account's owner, else
+        the contact's, else the user who imports, so the customer's owner sees it."""
+        for model, pk in ((Account, account_id), (Contact, contact_id)):
+            if pk is None:
+                continue
+            key = (model, pk)
+            if key not in self.owners:
+                self.owners[key] = (
+                    model.objects.for_tenant(self.tenant)
+                    .filter(pk=pk)
+                    .values_list("owner_id", flat=True)
+                    .first()
+                )
+            if self.owners[key]:
+                return self.owners[key]
+        return self.by.user.pk
 
     def _note(self, mode: str, ref: str, existing: Order | None, *, first: bool) -> str:
         if mode == "replace" and first:

@@ -12,7 +12,7 @@ appends an `OrderStatusChange` (from, to, when, by whom, a note).
 """
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models, transaction
@@ -28,6 +28,7 @@ from funia.customers.models import Account, Contact
 from funia.sales import pricing
 from funia.sales.catalog.configurator import configure
 from funia.sales.catalog.models import PriceBook, Product
+from funia.sales.catalog.selectors import deal_price_book, is_usable, price_book_for
 from funia.sales.models import Opportunity
 from funia.sales.money import normalize_currency
 from funia.sales.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
@@ -48,12 +49,6 @@ MAX_LINES = 200
 NOTE_LENGTH = 300
 EXTERNAL_REF_LENGTH = 100
 DESCRIPTION_LENGTH = 300
-# The columns' limits: amounts below 10^16, unit prices below 10^12, quantities below 10^9.
-MONEY_LIMIT = Decimal(10) ** 16
-PRICE_LIMIT = Decimal(10) ** 12
-QUANTITY_LIMIT = Decimal(10) ** 9
-CENT = Decimal("0.01")
-THOUSANDTH = Decimal("0.001")
 UPDATABLE = {"notes", "contact_id", "ordered_on", "external_ref"}
 
 
@@ -109,56 +104,15 @@ def append_status_change(
 # -- checks of single values ------------------------------------------------------------------
 
 
-def _decimal(value, field: str, errors: dict, *, places: Decimal, message: str) -> Decimal | None:
-    if isinstance(value, bool):
-        errors[field] = message
-        return None
+def checked(check, value, field: str, errors: dict, default=None):
+    """`check(value, field)` (one of the checks of `funia.sales.pricing`), its refusal put
+    in `errors` instead of raised: an order reports all its field errors at once."""
     try:
-        number = Decimal(str(value).strip()) if value is not None else None
-    except (InvalidOperation, ValueError):
-        number = None
-    if number is None or not number.is_finite():
-        errors[field] = message
-        return None
-    # The bound first: quantizing a huge number exceeds the decimal context's precision.
-    if abs(number) >= MONEY_LIMIT or number != number.quantize(places):
-        errors[field] = message
-        return None
-    return number.quantize(places)
-
-
-def check_percent(value, field: str, errors: dict) -> Decimal:
-    message = _("Give a percentage from 0 to 100, with at most two decimals.")
-    number = _decimal(
-        0 if value in (None, "") else value, field, errors, places=CENT, message=message
-    )
-    if number is not None and not Decimal(0) <= number <= Decimal(100):
-        errors[field] = message
-        return Decimal(0)
-    return number if number is not None else Decimal(0)
-
-
-def check_quantity(value, field: str, errors: dict) -> Decimal:
-    message = _("Give a quantity above zero, with at most three decimals.")
-    number = _decimal(
-        1 if value in (None, "") else value, field, errors, places=THOUSANDTH, message=message
-    )
-    if number is not None and not Decimal(0) < number < QUANTITY_LIMIT:
-        errors[field] = message
-        return Decimal(1)
-    return number if number is not None else Decimal(1)
-
-
-def check_price(value, field: str, errors: dict) -> Decimal | None:
-    """A unit price of at least 0 with at most two decimals (None: not given)."""
-    if value is None or value == "":
-        return None
-    message = _("Give a price of at least 0, with at most two decimals.")
-    number = _decimal(value, field, errors, places=CENT, message=message)
-    if number is not None and not Decimal(0) <= number < PRICE_LIMIT:
-        errors[field] = message
-        return None
-    return number
+        return check(value, field)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors[name] = " ".join(messages)
+        return default
 
 
 def _clean_text(value, field: str, limit: int, errors: dict) -> str:
@@ -217,6 +171,7 @@ def _visible(model, by: Actor, value, field: str, errors: dict):
 
 
 def _price_book(by: Actor, value, errors: dict) -> PriceBook | None:
+    """The price book (an instance or an id) of the organisation, or a field error."""
     if value is None or value == "":
         return None
     pk = _id_of(PriceBook, value)
@@ -225,26 +180,53 @@ def _price_book(by: Actor, value, errors: dict) -> PriceBook | None:
         found = PriceBook.objects.for_tenant(by.tenant).filter(pk=pk).first()
     if found is None:
         errors["price_book"] = _("No such price book in this organisation.")
-    elif not found.is_active:
-        errors["price_book"] = _("This price book is not active.")
     return found
 
 
-def _default_book(tenant, currency: str, opportunity: Opportunity | None) -> PriceBook | None:
-    """The deal's own book (in the order's currency), else the active default book."""
-    if opportunity is not None and opportunity.price_book_id:
-        book = PriceBook.objects.for_tenant(tenant).filter(pk=opportunity.price_book_id).first()
-        if book is not None and book.is_active and book.currency == currency:
-            return book
-    return (
-        PriceBook.objects.for_tenant(tenant)
-        .filter(currency=currency, is_active=True)
-        .order_by("-is_default", "name", "id")
-        .first()
-    )
+def _validity(book: PriceBook) -> str:
+    """When a price book may be used, e.g. "from 2025-01-01 to 2025-12-31"."""
+    if book.valid_from and book.valid_until:
+        return _("from %(start)s to %(end)s") % {
+            "start": book.valid_from.isoformat(),
+            "end": book.valid_until.isoformat(),
+        }
+    if book.valid_from:
+        return _("from %(start)s") % {"start": book.valid_from.isoformat()}
+    return _("until %(end)s") % {"end": book.valid_until.isoformat()}
+
+
+def _check_book_usable(book: PriceBook, on: datetime.date, errors: dict) -> None:
+    """A refusal of a price book that cannot price an order dated `on`."""
+    if is_usable(book, on):
+        return
+    if not book.is_active or book.is_deleted or not (book.valid_from or book.valid_until):
+        errors["price_book"] = _("The price book %(book)s is not active.") % {"book": book.name}
+        return
+    errors["price_book"] = _(
+        "The price book %(book)s is valid %(validity)s, not on the order date %(date)s."
+    ) % {"book": book.name, "validity": _validity(book), "date": on.isoformat()}
+
+
+def _default_book(
+    tenant, currency: str, opportunity: Opportunity | None, on: datetime.date
+) -> PriceBook | None:
+    """The book an order in `currency` dated `on` is priced from: the deal's (when the deal
+    is in that currency), else the organisation's book in that currency valid that day."""
+    if opportunity is not None and opportunity.currency == currency:
+        return deal_price_book(opportunity, on=on)
+    return price_book_for(tenant, currency, on=on)
 
 
 # -- writing orders ---------------------------------------------------------------------------
+
+
+def default_owner_id(*, by: Actor, opportunity=None, account=None, contact=None) -> int:
+    """Who owns a new order that names no owner: the deal's owner, else the account's, else
+    the contact's, else the user who makes it (the customer's owner sees its purchases)."""
+    for record in (opportunity, account, contact):
+        if record is not None and record.owner_id:
+            return record.owner_id
+    return by.user.pk
 
 
 def next_order_number(tenant) -> int:
@@ -255,12 +237,6 @@ def next_order_number(tenant) -> int:
 def _lock_numbers(tenant) -> None:
     """One order number at a time per organisation (the organisation's row is the lock)."""
     type(tenant).objects.select_for_update().filter(pk=tenant.pk).first()
-
-
-def _check_size(totals: pricing.Totals) -> None:
-    amounts = [totals.subtotal, totals.total, totals.tax_total, totals.discount_total]
-    if any(abs(amount) >= MONEY_LIMIT for amount in amounts):
-        raise ValidationError({"lines": _("The order's total is too large.")})
 
 
 def _line_summary(lines) -> list[str]:
@@ -284,7 +260,7 @@ def write_new_order(
     The callers have checked the fields and the right to write; the number is the next of the
     organisation."""
     totals = pricing.document_totals(lines, discount_percent=fields.get("discount_percent", 0))
-    _check_size(totals)
+    pricing.check_document_size(totals)
     for line, amounts in zip(lines, totals.lines, strict=True):
         pricing.apply_amounts(line, amounts)
     with transaction.atomic():
@@ -320,7 +296,7 @@ def write_added_lines(*, by: Actor, order: Order, lines: list[OrderLine]) -> Ord
         totals = pricing.document_totals(
             [*existing, *lines], discount_percent=current.discount_percent
         )
-        _check_size(totals)
+        pricing.check_document_size(totals)
         for line, amounts in zip(lines, totals.lines[len(existing) :], strict=True):
             pricing.apply_amounts(line, amounts)
         last = max((line.position for line in existing), default=0)
@@ -352,7 +328,7 @@ def write_replaced_lines(
         totals = pricing.document_totals(
             lines, discount_percent=fields.get("discount_percent", current.discount_percent)
         )
-        _check_size(totals)
+        pricing.check_document_size(totals)
         for position, (line, amounts) in enumerate(zip(lines, totals.lines, strict=True), start=1):
             pricing.apply_amounts(line, amounts)
             line.tenant_id = current.tenant_id
@@ -452,9 +428,11 @@ def _direct_line(
         mine[f"{prefix}.product"] = _("No such product in this organisation.")
     elif not product.is_active:
         mine[f"{prefix}.product"] = _("This product is no longer sold.")
-    quantity = check_quantity(data.get("quantity"), f"{prefix}.quantity", mine)
-    discount = check_percent(data.get("discount_percent"), f"{prefix}.discount_percent", mine)
-    unit_price = check_price(data.get("unit_price"), f"{prefix}.unit_price", mine)
+    quantity = checked(pricing.check_quantity, data.get("quantity"), f"{prefix}.quantity", mine)
+    discount = checked(
+        pricing.check_percent, data.get("discount_percent"), f"{prefix}.discount_percent", mine
+    )
+    unit_price = checked(pricing.check_price, data.get("unit_price"), f"{prefix}.unit_price", mine)
     description = _clean_text(
         data.get("description"), f"{prefix}.description", DESCRIPTION_LENGTH, mine
     )
@@ -508,10 +486,12 @@ def order_create(
     `price_book` are records or ids; `lines` are dicts of product, quantity,
     discount_percent and optionally unit_price and description.
 
-    A line's unit price comes from the price book (the given one, else the deal's, else the
-    active default book in the order's currency), at the product's default configuration,
-    unless the line gives one. The order is for an account or a contact (or both); with a
-    deal and no account, the deal's account. Its owner is the deal's owner, else you."""
+    A line's unit price comes from the price book (the given one, which must be active and
+    valid on the order date; else the deal's, else the organisation's book in the order's
+    currency valid on the order date), at the product's default configuration, unless the
+    line gives one. The order is for an account or a contact (or both); with a
+    deal and no account, the deal's account. Its owner is the deal's owner, else the
+    account's, else the contact's, else you."""
     require_writer(by)
     errors: dict = {}
     deal = _visible(Opportunity, by, opportunity, "opportunity", errors)
@@ -542,7 +522,11 @@ def order_create(
     if ordered_on is None:
         ordered_on = periods.today(by.tenant)
     ordered_on = _check_date(ordered_on, errors)
-    discount = check_percent(discount_percent, "discount_percent", errors)
+    if book is not None and ordered_on is not None and "price_book" not in errors:
+        _check_book_usable(book, ordered_on, errors)
+    discount = checked(
+        pricing.check_percent, discount_percent, "discount_percent", errors, Decimal(0)
+    )
     notes = str(notes or "")
     if len(notes) > 20_000:
         errors["notes"] = _("At most %(n)d characters.") % {"n": 20_000}
@@ -557,7 +541,7 @@ def order_create(
         # References first: prices are read only for an order that can be made.
         raise ValidationError(errors)
     if book is None:
-        book = _default_book(by.tenant, currency, deal)
+        book = _default_book(by.tenant, currency, deal, ordered_on)
     need_book: list[int] = []
     order_lines = [
         _direct_line(i, data, by=by, book=book, errors=errors, need_book=need_book)
@@ -565,9 +549,9 @@ def order_create(
     ]
     if need_book:
         errors["price_book"] = _(
-            "There is no active price book in %(currency)s: give each line's unit price, or "
-            "ask an administrator to add a price book."
-        ) % {"currency": currency}
+            "There is no active price book in %(currency)s valid on %(date)s: give each "
+            "line's unit price, or ask an administrator to add a price book."
+        ) % {"currency": currency, "date": ordered_on.isoformat()}
     if errors:
         raise ValidationError(errors)
     return write_new_order(
@@ -576,7 +560,7 @@ def order_create(
         account=account,
         contact=contact,
         opportunity=deal,
-        owner_id=(deal.owner_id if deal else None) or by.user.pk,
+        owner_id=default_owner_id(by=by, opportunity=deal, account=account, contact=contact),
         currency=currency,
         discount_percent=discount,
         ordered_on=ordered_on,

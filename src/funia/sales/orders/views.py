@@ -47,6 +47,7 @@ def _detail_context(*, actor, record):
     return {
         "lines": [_line_view(line, record.currency) for line in record.lines.all()],
         "history": list(record.status_changes.all()),
+        "net_total": record.subtotal - record.discount_total,
         "may_change": may_change,
         "next_statuses": [
             (status, OrderStatus(status).label) for status in services.next_statuses(record.status)
