@@ -11,10 +11,12 @@ from datetime import datetime
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from funia.analytics import facts as funnel_facts
+from funia.core import periods
 from funia.core.actor import Actor
 from funia.core.records import (
     StaleVersion,
@@ -32,6 +34,8 @@ from funia.sales.models import (
     ForecastCategory,
     Opportunity,
     Pipeline,
+    Quote,
+    QuoteStatus,
     Stage,
     StageChange,
     StageKind,
@@ -332,6 +336,7 @@ def opportunity_update(
             raise StaleVersion(current.etag)
         new_stage = data.pop("stage", None)
         moved = new_stage is not None and new_stage.pk != current.stage_id
+        previous_owner_id = current.owner_id
         for name, value in data.items():
             setattr(current, name, value)
         now = timezone.now()
@@ -346,10 +351,30 @@ def opportunity_update(
         current.amount_base = money.to_base(by.tenant, current.amount, current.currency)
         changed = {f: getattr(current, f) for f in _row_fields(current)}
         updated = record_update(obj=current, by=by, fields=changed, if_match=None)
+        if updated.owner_id and updated.owner_id != previous_owner_id:
+            _quotes_follow_owner(updated)
         if moved:
             _append_change(updated, from_stage=old_stage, to_stage=new_stage, at=now, by=by)
         funnel_facts.refresh_deals(tenant=by.tenant, deal_ids=[updated.pk])
     return updated
+
+
+def _quotes_follow_owner(deal: Opportunity) -> None:
+    """The deal's open quotes (current drafts, and sent ones still valid) move to its new
+    owner, so that they stay with whoever works the deal.
+
+    One queryset update in the deal's transaction: the reassignment of the deal is the
+    audited change, and the quotes' owner is derived from it; the version is raised so that
+    an edit made against the old owner's copy is refused as stale. Decided, expired and
+    replaced quotes keep the owner they had."""
+    valid = Q(valid_until__isnull=True) | Q(valid_until__gte=periods.today(deal.tenant))
+    Quote.objects.for_tenant(deal.tenant_id).filter(
+        Q(status=QuoteStatus.DRAFT) | (Q(status=QuoteStatus.SENT) & valid),
+        opportunity_id=deal.pk,
+        superseded_by__isnull=True,
+    ).exclude(owner_id=deal.owner_id).update(
+        owner_id=deal.owner_id, version=F("version") + 1, updated_at=timezone.now()
+    )
 
 
 def opportunity_move(

@@ -86,6 +86,27 @@ class OrganizationForm(forms.ModelForm):
         ]
         widgets = {
             "document_details": forms.Textarea(attrs={"rows": 4}),
-            "logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+            # A plain file input: the current logo is shown by the page (it is served to
+            # members only, never from a media URL).
+            "logo": forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
         }
         help_texts = {"logo": _("PNG, JPEG or WebP, at most 2 MB; printed on quotes.")}
+
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # As stored when the page opened (validating the form sets the instance's fields).
+        self.has_logo = bool(self.instance.logo)
+        if not self.has_logo:
+            del self.fields["remove_logo"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.pop("remove_logo", False):
+            if self.files.get(self.add_prefix("logo")):
+                self.add_error("logo", _("Upload a new logo or remove the logo, not both."))
+            else:
+                # False tells the settings' service to clear the logo.
+                cleaned["logo"] = False
+        return cleaned

@@ -128,6 +128,38 @@ def test_a_negative_adjustment_lowers_the_price(car, book):
     assert configuration.unit_price == Decimal("29700.00")
 
 
+def test_a_configuration_that_would_cost_less_than_nothing_is_refused(admin, car):
+    cheap = factories.price_book(admin, name="Cheap", prices={car.product: Decimal("100.00")})
+
+    configuration = configured(car, cheap, "White", "Fabric", "Eco")
+
+    assert not configuration.valid
+    assert [v.rule for v in configuration.violations] == ["price"]
+    assert messages(configuration) == [
+        "This configuration would cost less than nothing (-200.00 EUR): check the options' "
+        "price adjustments."
+    ]
+
+
+def test_a_configuration_priced_at_a_trillion_or_more_is_refused_as_too_large(admin, car):
+    dear = factories.price_book(
+        admin, name="Dear", prices={car.product: Decimal("999999999999.00")}
+    )
+
+    configuration = configured(car, dear, "Red", "Fabric")
+
+    assert [v.rule for v in configuration.violations] == ["price"]
+    assert "too large" in messages(configuration)[0]
+
+
+def test_a_configuration_just_below_a_trillion_is_valid(admin, car):
+    dear = factories.price_book(
+        admin, name="Dear", prices={car.product: Decimal("999999999999.99")}
+    )
+
+    assert configured(car, dear, "White", "Fabric").valid
+
+
 def test_a_percent_option_on_a_base_with_cents_rounds_half_up(admin, car):
     cents_book = factories.price_book(
         admin, name="Cents", prices={car.product: Decimal("12345.65")}

@@ -624,3 +624,53 @@ def test_the_rep_is_not_notified_once_no_longer_a_member(shop, link, client):
     link.refresh_from_db()
     assert link.submitted_at is not None
     assert not Notification.objects.for_tenant(shop.rep.tenant).exists()
+
+
+# -- refusals shown on the page, and prices that are no longer valid ---------------------------
+
+
+def test_a_read_only_role_posting_add_anyway_sees_why_and_nothing_is_added(shop, analyst, web_as):
+    response = web_as(analyst).post(configure_path(shop), adding(shop, "White", "Fabric"))
+
+    assert response.status_code == 200
+    assert "Your role may only read records." in alert(text(response))
+    assert not Quote.objects.for_tenant(shop.rep.tenant).exists()
+
+
+def test_a_draft_of_the_deal_owned_by_someone_else_is_not_added_to(shop, org, rep_browser):
+    other = factories.member(org, "sales_rep")
+    stranded = quote_create(by=shop.rep, opportunity=shop.deal)
+    Quote.objects.for_tenant(org).filter(pk=stranded.pk).update(owner_id=other.user.pk)
+
+    response = rep_browser.post(configure_path(shop), adding(shop, "White", "Fabric"))
+
+    new = Quote.objects.for_tenant(org).exclude(pk=stranded.pk).get()
+    assert response["Location"] == f"/quotes/{new.pk}/"
+    assert not QuoteLine.objects.for_tenant(org).filter(quote=stranded).exists()
+
+
+def test_once_the_links_book_expired_the_customer_sees_no_price_and_cannot_submit(
+    shop, link, client
+):
+    yesterday = timezone.localdate() - datetime.timedelta(days=2)
+    record_update(obj=shop.book, by=shop.admin, fields={"valid_until": yesterday})
+
+    page = client.get(public_path(link))
+    posted = client.post(
+        public_path(link),
+        {
+            **choice(shop, "White", "Fabric"),
+            "action": "submit",
+            "customer_name": "Elena Petrova",
+            "customer_email": "elena@example.com",
+        },
+    )
+
+    name = shop.rep.user.get_full_name()
+    assert f"The prices of this offer are no longer valid: ask {name} for a new link." in alert(
+        text(page)
+    )
+    assert "30,000.00" not in text(page)
+    assert 'id="config-primary"' not in text(page)
+    assert posted.status_code == 200
+    assert ConfiguratorLink.objects.for_tenant(shop.rep.tenant).get(pk=link.pk).submitted_at is None

@@ -1,6 +1,7 @@
 """A sales organisation with a rep in a managed team, a customer, a deal, a configurable car
 and a service product, priced in the default EUR book."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -89,3 +90,23 @@ def shop(org, admin, manager, rep):
         prices={car.product: "30000.00", service: "1234.56"},
     )
     return Shop(admin, manager, rep, other_rep, team, account, contact, deal, car, service, book)
+
+
+def printed_totals(html: str) -> list[tuple[str, Decimal]]:
+    """The rows of a quote document's totals table as printed: (label, signed amount)."""
+    table = re.search(r'<table class="doc-totals">(.*?)</table>', html, re.S).group(1)
+    rows = re.findall(r'<th scope="row">(.*?)</th><td class="num">(.*?)</td>', table, re.S)
+    return [
+        (label, Decimal(amount.split()[0].replace(",", "").replace("−", "-")))
+        for label, amount in rows
+    ]
+
+
+def assert_the_totals_add_up(html: str) -> None:
+    """Subtotal minus the discount rows shown is the net total; net + tax is the total."""
+    rows = printed_totals(html)
+    labels = [label for label, _ in rows]
+    amounts = dict(rows)
+    net_at = labels.index("Net total")
+    assert sum(amount for _, amount in rows[:net_at]) == amounts["Net total"]
+    assert amounts["Net total"] + amounts["Tax"] == amounts["Total"]

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from funia.core import periods
 from funia.sales.models import Order, Quote
@@ -460,3 +461,44 @@ def test_the_quote_list_never_shows_another_organisations_quotes(shop, web_as, o
     for query in ({}, {"deleted": "true"}, {"all_versions": "1"}):
         response = browser.get("/quotes/", query)
         assert not other_org_records.leaked_markers(text(response))
+
+
+# -- recipients and prices as the rep sees them -----------------------------------------------
+
+
+def test_the_recipient_choices_leave_out_contacts_the_rep_does_not_see(browser, shop, admin):
+    factories.contact(
+        admin, first_name="Hidden", account_id=shop.account.pk, owner_id=admin.user.pk
+    )
+    quote = shop.quote()
+
+    html = text(browser.get(f"/quotes/{quote.pk}/"))
+
+    assert "Elena Petrova" in html
+    assert "Hidden" not in html
+
+
+def test_posting_a_recipient_the_rep_does_not_see_changes_nothing(browser, shop, admin):
+    hidden = factories.contact(
+        admin, first_name="Hidden", account_id=shop.account.pk, owner_id=admin.user.pk
+    )
+    quote = shop.quote()
+
+    response = browser.post(
+        f"/quotes/{quote.pk}/edit/",
+        {"title": "Roadsters", "contact": hidden.pk, "price_book": shop.book.pk},
+    )
+
+    assert response.status_code == 200
+    assert reread(quote).contact_id == shop.contact.pk
+
+
+def test_the_product_prices_follow_the_bulgarian_number_format(browser, shop):
+    shop.rep.user.language = "bg"
+    shop.rep.user.save(update_fields=["language"])
+    quote = shop.quote()
+
+    with translation.override("en"):  # the page's language is not kept after it
+        html = text(browser.get(f"/quotes/{quote.pk}/"))
+
+    assert "Service plan (SRV-1) · 1\xa0234,56 EUR<" in html

@@ -17,6 +17,7 @@ from PIL import Image
 from funia.customers import services as customer_services
 from funia.sales.quotes import documents, pdf, selectors, services
 from funia.sales.quotes.organisation import document_settings_update
+from tests.sales.quotes.conftest import assert_the_totals_add_up, printed_totals
 
 
 def png(width=40, height=20) -> bytes:
@@ -153,3 +154,15 @@ def test_a_sent_quote_prints_its_validity_date(shop):
 
     assert "This quote is valid until" in html
     assert services.effective_status(quote) == "sent"
+
+
+def test_the_printed_discount_rows_add_up_to_the_net_total_and_the_total(cyrillic_quote):
+    html = pdf.quote_html(cyrillic_quote)
+
+    rows = printed_totals(html)
+    assert [label for label, _ in rows[:3]] == [
+        "Subtotal",
+        "Discounts (quote discount 5 %)",
+        "Net total",
+    ]
+    assert_the_totals_add_up(html)

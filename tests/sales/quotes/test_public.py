@@ -8,10 +8,11 @@ import pytest
 from django.test import Client
 
 from funia.core import periods
-from funia.core.models import Notification
+from funia.core.models import Membership, Notification, Role
 from funia.sales.models import Opportunity, Order, Quote
 from funia.sales.quotes import services
 from funia.sales.quotes.models import QuoteStatus
+from tests.sales.quotes.conftest import assert_the_totals_add_up, printed_totals
 
 
 @pytest.fixture
@@ -196,3 +197,67 @@ def test_the_decision_forms_keep_csrf_protection(shop):
 
     assert response.status_code == 403
     assert reread(quote).status == QuoteStatus.SENT
+
+
+# -- the printed totals, caching, an owner who can no longer write ----------------------------
+
+
+def test_the_customers_page_prints_discount_rows_that_add_up_to_the_total(customer, shop):
+    quote = shop.quote(discount_percent=5)
+    shop.car_line(quote, "Red", "Leather", "Premium", quantity=2, discount=3)
+    quote = services.quote_send(by=shop.rep, quote=reread(quote))
+
+    html = text(customer.get(url(quote)))
+
+    assert [label for label, _ in printed_totals(html)][:3] == [
+        "Subtotal",
+        "Discounts (quote discount 5 %)",
+        "Net total",
+    ]
+    assert_the_totals_add_up(html)
+
+
+@pytest.mark.parametrize("suffix", ["", "pdf/"])
+def test_the_customers_page_and_pdf_are_never_cached(customer, shop, suffix):
+    quote = shop.sent_quote()
+
+    response = customer.get(f"{url(quote)}{suffix}")
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def owner_membership(shop):
+    return Membership.objects.for_tenant(shop.deal.tenant).filter(user=shop.rep.user)
+
+
+def test_the_customer_accepts_when_the_owner_became_an_analyst(customer, shop):
+    quote = shop.sent_quote()
+    owner_membership(shop).update(role=Role.ANALYST)
+
+    response = customer.post(url(quote), {"decision": "accept", "name": "Elena Petrova"})
+
+    assert response.status_code == 302
+    assert reread(quote).status == QuoteStatus.ACCEPTED
+    assert Order.objects.for_tenant(quote.tenant).filter(quote=quote).exists()
+
+
+def test_the_customer_accepts_when_the_owner_left_the_organisation(customer, shop):
+    quote = shop.sent_quote()
+    owner_membership(shop).update(is_active=False)
+
+    response = customer.post(url(quote), {"decision": "accept", "name": "Elena Petrova"})
+
+    assert response.status_code == 302
+    assert Order.objects.for_tenant(quote.tenant).filter(quote=quote).exists()
+
+
+def test_the_customer_declines_when_the_owners_user_was_deactivated(customer, shop):
+    quote = shop.sent_quote()
+    type(shop.rep.user).objects.filter(pk=shop.rep.user.pk).update(is_active=False)
+
+    response = customer.post(url(quote), {"decision": "reject", "reason": "Too dear"})
+
+    assert response.status_code == 302
+    assert reread(quote).status == QuoteStatus.REJECTED

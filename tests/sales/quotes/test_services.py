@@ -11,6 +11,8 @@ from django.utils.formats import date_format
 from funia.core import periods
 from funia.core.models import AuditEntry, Notification
 from funia.core.records import StaleVersion
+from funia.customers.models import Contact
+from funia.sales import opportunities
 from funia.sales.models import Opportunity, Order, Quote
 from funia.sales.quotes import selectors, services
 from funia.sales.quotes.models import ApprovalStatus, QuoteStatus
@@ -98,7 +100,9 @@ def test_a_contact_of_another_organisation_is_refused(shop, other_org_records):
 
 
 def test_the_recipient_may_be_given_as_a_contact_record(shop, admin):
-    colleague = factories.contact(admin, first_name="Ivo", account_id=shop.account.pk)
+    colleague = factories.contact(
+        admin, first_name="Ivo", account_id=shop.account.pk, owner_id=shop.rep.user.pk
+    )
     quote = shop.quote()
 
     quote = services.quote_update(by=shop.rep, quote=quote, fields={"contact": colleague})
@@ -649,3 +653,183 @@ def test_a_restored_revision_replaces_the_previous_version_again(shop):
     services.quote_restore(by=shop.rep, quote=reread(new))
 
     assert reread(old).superseded_by_id == new.pk
+
+
+# -- who a quote may be addressed to ----------------------------------------------------------
+
+
+def hidden_contact(shop, admin):
+    """A contact of the deal's account that the rep does not see (the administrator's)."""
+    return factories.contact(
+        admin, first_name="Hidden", account_id=shop.account.pk, owner_id=admin.user.pk
+    )
+
+
+def test_a_contact_the_rep_does_not_see_is_refused_like_a_missing_one(shop, admin):
+    quote = shop.quote()
+    hidden = hidden_contact(shop, admin)
+
+    with pytest.raises(ValidationError) as refused:
+        services.quote_update(by=shop.rep, quote=quote, fields={"contact_id": hidden.pk})
+    with pytest.raises(ValidationError) as missing:
+        services.quote_update(by=shop.rep, quote=quote, fields={"contact_id": 2**40})
+
+    assert refused.value.message_dict == missing.value.message_dict
+    assert refused.value.message_dict == {"contact": ["No such contact in this organisation."]}
+    assert reread(quote).contact_id == shop.contact.pk
+
+
+def test_a_new_quote_for_a_contact_the_rep_does_not_see_is_refused(shop, admin):
+    hidden = hidden_contact(shop, admin)
+
+    with pytest.raises(ValidationError) as refused:
+        services.quote_create_from_data(
+            by=shop.rep, opportunity_id=shop.deal.pk, contact_id=hidden.pk
+        )
+
+    assert refused.value.message_dict == {"contact": ["No such contact in this organisation."]}
+    assert not Quote.objects.for_tenant(shop.deal.tenant).exists()
+
+
+def test_the_deals_own_contact_is_a_recipient_even_when_the_rep_does_not_see_it(shop, admin):
+    Contact.objects.for_tenant(shop.deal.tenant).filter(pk=shop.contact.pk).update(
+        owner_id=admin.user.pk
+    )
+
+    quote = services.quote_create_from_data(
+        by=shop.rep, opportunity_id=shop.deal.pk, contact_id=shop.contact.pk
+    )
+
+    assert quote.contact_id == shop.contact.pk
+
+
+# -- an approved discount in a revision -------------------------------------------------------
+
+
+def approved_and_sent(shop, discount=20):
+    quote = discounted(shop, discount)
+    services.quote_approve(by=shop.manager, quote=quote, note="Fleet customer")
+    return services.quote_send(by=shop.rep, quote=reread(quote))
+
+
+def test_a_revision_with_the_same_discounts_keeps_the_approval(shop):
+    old = approved_and_sent(shop)
+
+    new = reread(services.quote_revise(by=shop.rep, quote=old))
+
+    assert (new.approval_status, new.approved_by_id, new.approval_note) == (
+        ApprovalStatus.APPROVED,
+        shop.manager.user.pk,
+        "Fleet customer",
+    )
+    assert new.approved_at == reread(old).approved_at
+    assert services.quote_send(by=shop.rep, quote=new).status == QuoteStatus.SENT
+
+
+def test_a_revision_whose_discount_rises_needs_approval_again(shop):
+    new = services.quote_revise(by=shop.rep, quote=approved_and_sent(shop))
+
+    services.quote_line_update(by=shop.rep, line=new.lines.get(), discount_percent=25)
+
+    assert (reread(new).approval_status, reread(new).approved_by_id) == (
+        ApprovalStatus.PENDING,
+        None,
+    )
+
+
+# -- price books valid today ------------------------------------------------------------------
+
+
+def dated_book(shop, admin, *, starts: int, ends: int | None):
+    today = periods.today(shop.deal.tenant)
+    return factories.price_book(
+        admin,
+        name="Spring EUR",
+        prices={shop.car.product: "25000.00", shop.service: "1000.00"},
+        valid_from=today + datetime.timedelta(days=starts),
+        valid_until=today + datetime.timedelta(days=ends) if ends is not None else None,
+    )
+
+
+def test_an_expired_price_book_is_refused_naming_its_validity_dates(shop, admin):
+    expired = dated_book(shop, admin, starts=-30, ends=-1)
+    quote = shop.quote()
+
+    with pytest.raises(ValidationError) as refused:
+        services.quote_update(by=shop.rep, quote=quote, fields={"price_book_id": expired.pk})
+
+    start, end = date_format(expired.valid_from), date_format(expired.valid_until)
+    assert refused.value.message_dict == {
+        "price_book": [
+            f"The price book Spring EUR is valid from {start} to {end}, not today: choose a "
+            "book valid today."
+        ]
+    }
+    assert reread(quote).price_book_id == shop.book.pk
+
+
+def test_a_price_book_not_valid_yet_makes_no_quote(shop, admin):
+    later = dated_book(shop, admin, starts=5, ends=None)
+
+    with pytest.raises(ValidationError) as refused:
+        shop.quote(price_book=later)
+
+    assert "valid from" in refused.value.message_dict["price_book"][0]
+    assert not Quote.objects.for_tenant(shop.deal.tenant).exists()
+
+
+def test_a_deal_whose_own_book_expired_quotes_from_the_default_book(shop, admin):
+    expired = dated_book(shop, admin, starts=-30, ends=-1)
+    Opportunity.objects.for_tenant(shop.deal.tenant).filter(pk=shop.deal.pk).update(
+        price_book=expired
+    )
+    deal = Opportunity.objects.for_tenant(shop.deal.tenant).get(pk=shop.deal.pk)
+
+    quote = services.quote_create(by=shop.rep, opportunity=deal)
+
+    assert quote.price_book_id == shop.book.pk
+
+
+# -- quotes follow their deal's owner ---------------------------------------------------------
+
+
+def test_reassigning_a_deal_moves_its_draft_and_sent_quotes_to_the_new_owner(shop, admin):
+    sent = shop.sent_quote()
+    draft = shop.quote(title="Second offer")
+
+    opportunities.opportunity_update(
+        by=admin, opportunity=shop.deal, fields={"owner_id": shop.other_rep.user.pk}
+    )
+
+    assert reread(sent).owner_id == shop.other_rep.user.pk
+    assert reread(draft).owner_id == shop.other_rep.user.pk
+    # The new owner works on the draft; an edit made on the old owner's copy is stale.
+    shop.service_line(reread(draft), by=shop.other_rep)
+    with pytest.raises(StaleVersion):
+        services.quote_update(
+            by=shop.other_rep, quote=draft, fields={"title": "Late"}, if_match=draft.etag
+        )
+
+
+def test_reassigning_a_deal_leaves_its_decided_and_expired_quotes_with_their_owner(shop, admin):
+    accepted = shop.sent_quote()
+    services.quote_accept(accepted, name="Elena Petrova", by=shop.rep)
+    expired = expire(shop.sent_quote())
+
+    opportunities.opportunity_update(
+        by=admin, opportunity=shop.deal, fields={"owner_id": shop.other_rep.user.pk}
+    )
+
+    assert reread(accepted).owner_id == shop.rep.user.pk
+    assert reread(expired).owner_id == shop.rep.user.pk
+
+
+def test_reassigning_deals_in_bulk_moves_their_open_quotes(shop, admin):
+    draft = shop.quote()
+
+    result = opportunities.opportunity_bulk_reassign(
+        by=admin, ids=[shop.deal.pk], owner_id=shop.other_rep.user.pk
+    )
+
+    assert result.done == [shop.deal.pk]
+    assert reread(draft).owner_id == shop.other_rep.user.pk

@@ -137,3 +137,65 @@ def test_only_administrators_change_the_document_settings(rep, web_as, org):
 
     assert response.status_code == 403
     assert Organization.objects.get(pk=org.pk).quote_discount_limit == Decimal(15)
+
+
+def with_logo(settings_page, org):
+    settings_page.post(
+        URL, form_data(org, logo=SimpleUploadedFile("logo.png", image(), content_type="image/png"))
+    )
+    return Organization.objects.get(pk=org.pk)
+
+
+def test_the_logo_field_is_a_plain_file_input_with_the_served_preview(settings_page, org):
+    org = with_logo(settings_page, org)
+
+    html = settings_page.get(URL).content.decode()
+
+    assert "Currently" not in html
+    assert org.logo.name not in html  # no link to a media URL that is not served
+    assert 'type="file" name="logo"' in html
+    assert '<img src="/settings/organization/logo/"' in html
+    assert 'name="remove_logo"' in html
+    assert "Remove the logo" in html
+
+
+def test_without_a_logo_there_is_nothing_to_remove_or_preview(settings_page):
+    html = settings_page.get(URL).content.decode()
+
+    assert 'name="remove_logo"' not in html
+    assert "/settings/organization/logo/" not in html
+
+
+def test_removing_the_logo_clears_it(settings_page, org):
+    with_logo(settings_page, org)
+
+    response = settings_page.post(URL, form_data(org, remove_logo="on"))
+
+    assert response.status_code == 302
+    assert not Organization.objects.get(pk=org.pk).logo
+    assert settings_page.get("/settings/organization/logo/").status_code == 404
+
+
+def test_saving_other_settings_keeps_the_logo(settings_page, org):
+    name = with_logo(settings_page, org).logo.name
+
+    settings_page.post(URL, form_data(org, document_details="New details"))
+
+    assert Organization.objects.get(pk=org.pk).logo.name == name
+
+
+def test_uploading_and_removing_at_once_is_refused_and_keeps_the_logo(settings_page, org):
+    name = with_logo(settings_page, org).logo.name
+
+    response = settings_page.post(
+        URL,
+        form_data(
+            org,
+            remove_logo="on",
+            logo=SimpleUploadedFile("new.png", image(size=(10, 10)), content_type="image/png"),
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "Upload a new logo or remove the logo, not both." in response.content.decode()
+    assert Organization.objects.get(pk=org.pk).logo.name == name

@@ -2,7 +2,12 @@
 
 from decimal import Decimal
 
+import pytest
+from django.core.exceptions import ValidationError
+
+from funia.sales.models import Quote
 from funia.sales.quotes import services
+from tests import factories
 
 D = Decimal
 
@@ -97,3 +102,96 @@ def test_a_quote_discount_change_is_spread_over_every_line(shop):
     assert quote.discount_total == D("1234.56")
     assert quote.tax_total == D("999.99")
     assert quote.total == D("12111.03")
+
+
+# -- amounts too large to store ---------------------------------------------------------------
+
+TOO_LARGE = {"lines": ["The total is too large: lower the quantities or the prices."]}
+# 999,999,999 x 999,999,999,999.99: the quantity and the price fit, their product does not.
+MANY = D("999999999")
+
+
+@pytest.fixture
+def dear(shop, admin):
+    """A EUR book where the service plan costs just under a trillion."""
+    return factories.price_book(admin, name="Dear EUR", prices={shop.service: D("999999999999.99")})
+
+
+def reread(quote):
+    return Quote.objects.for_tenant(quote.tenant_id).get(pk=quote.pk)
+
+
+def test_adding_a_line_too_large_to_store_is_refused_and_adds_nothing(shop, dear):
+    quote = shop.quote(price_book=dear)
+    version = quote.version
+
+    with pytest.raises(ValidationError) as refused:
+        shop.service_line(quote, quantity=MANY)
+
+    assert refused.value.message_dict == TOO_LARGE
+    assert not quote.lines.exists()
+    assert (reread(quote).version, reread(quote).total) == (version, D("0.00"))
+
+
+def test_raising_a_quantity_beyond_what_can_be_stored_is_refused_and_keeps_the_line(shop, dear):
+    quote = shop.quote(price_book=dear)
+    line = shop.service_line(quote)
+
+    with pytest.raises(ValidationError) as refused:
+        services.quote_line_update(by=shop.rep, line=line, quantity=MANY)
+
+    assert refused.value.message_dict == TOO_LARGE
+    assert quote.lines.get().quantity == D(1)
+    assert reread(quote).subtotal == D("999999999999.99")
+
+
+def test_creating_a_quote_with_lines_too_large_to_store_is_refused_and_creates_nothing(shop, dear):
+    with pytest.raises(ValidationError) as refused:
+        shop.quote(price_book=dear, lines=[{"product": shop.service.pk, "quantity": MANY}])
+
+    assert refused.value.message_dict == TOO_LARGE
+    assert not Quote.objects.for_tenant(shop.deal.tenant, with_deleted=True).exists()
+
+
+def test_replacing_the_lines_with_ones_too_large_to_store_is_refused_and_keeps_them(shop, dear):
+    quote = shop.quote(price_book=dear)
+    shop.service_line(quote)
+
+    with pytest.raises(ValidationError) as refused:
+        services.quote_update(
+            by=shop.rep,
+            quote=quote,
+            fields={"lines": [{"product": shop.service.pk, "quantity": MANY}]},
+        )
+
+    assert refused.value.message_dict == TOO_LARGE
+    assert [line.quantity for line in quote.lines.all()] == [D(1)]
+
+
+def test_a_price_book_that_would_make_the_total_too_large_is_refused(shop, dear):
+    quote = shop.quote()
+    shop.service_line(quote, quantity=MANY)  # 999,999,999 x 1,234.56: fits
+
+    with pytest.raises(ValidationError) as refused:
+        services.quote_update(by=shop.rep, quote=quote, fields={"price_book_id": dear.pk})
+
+    assert refused.value.message_dict == TOO_LARGE
+    assert reread(quote).price_book_id == shop.book.pk
+    assert quote.lines.get().unit_price == D("1234.56")
+
+
+def test_the_api_answers_422_for_a_quote_too_large_to_store(shop, dear, api_as):
+    response = api_as(shop.rep).call(
+        "post",
+        "/quotes",
+        {
+            "opportunity": shop.deal.pk,
+            "price_book": dear.pk,
+            "lines": [{"product": shop.service.pk, "quantity": str(MANY)}],
+        },
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "lines", "message": "The total is too large: lower the quantities or the prices."}
+    ]

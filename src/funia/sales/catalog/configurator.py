@@ -3,7 +3,8 @@
 `configure` checks every rule and reports each violation with a message a customer
 understands; the price is the base price from the price book plus each chosen option's
 adjustment (fixed: an amount in the organisation's currency, converted into the price
-book's; percent: of the base price), every adjustment rounded to the cent.
+book's; percent: of the base price), every adjustment rounded to the cent. A price below
+zero or of 10^12 and more cannot be sold: it is a `price` violation.
 
 The chosen options are given in the product's order (group by group, option by option),
 whatever the order of `option_ids`, so a description reads the same however it was chosen.
@@ -15,6 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from funia.sales.catalog.models import (
@@ -27,7 +29,7 @@ from funia.sales.catalog.models import (
     Product,
 )
 from funia.sales.money import rate_of
-from funia.sales.pricing import cents, percent_of
+from funia.sales.pricing import PRICE_LIMIT, cents, percent_of
 
 # "Look the base price up": `configure(base=...)` given by a caller that already has it.
 LOOKUP = object()
@@ -35,7 +37,7 @@ LOOKUP = object()
 
 @dataclass
 class Violation:
-    rule: str  # unknown | single | required | requires | excludes | price
+    rule: str  # unknown | single | required | requires | excludes | price (none, or out of range)
     message: str
     options: list[int] = field(default_factory=list)
 
@@ -285,7 +287,39 @@ def configure(
         unit_price = None
     else:
         unit_price = base + sum((option.price_adjustment for option in options), Decimal(0))
+        violations.extend(_price_violations(unit_price, price_book))
     return Configuration(product, price_book, options, violations, base, unit_price)
+
+
+def _amount(amount: Decimal) -> str:
+    return number_format(amount, 2, force_grouping=True)
+
+
+def _price_violations(unit_price: Decimal, price_book: PriceBook) -> list[Violation]:
+    """A configured price must be one a quote line can carry: from 0 to below 10^12."""
+    if unit_price < 0:
+        return [
+            Violation(
+                "price",
+                _(
+                    "This configuration would cost less than nothing (%(price)s %(currency)s): "
+                    "check the options' price adjustments."
+                )
+                % {"price": _amount(unit_price), "currency": price_book.currency},
+            )
+        ]
+    if unit_price >= PRICE_LIMIT:
+        return [
+            Violation(
+                "price",
+                _(
+                    "This configuration's price is too large (%(price)s %(currency)s): a unit "
+                    "price stays below 1,000,000,000,000."
+                )
+                % {"price": _amount(unit_price), "currency": price_book.currency},
+            )
+        ]
+    return []
 
 
 def _label(by_id, option: Option) -> str:

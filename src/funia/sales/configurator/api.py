@@ -3,7 +3,6 @@ configurator links, public addresses where a customer configures a product thems
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
@@ -52,8 +51,7 @@ def product_configure(request, product_id: Id, payload: ConfigureIn):
             message = services.no_price_book_message(actor.tenant, None)
             raise ValidationError({"price_book": message})
     services.check_sold(product)
-    if not price_book.is_active:
-        raise ValidationError({"price_book": _("This price book is not active.")})
+    services.check_price_book(price_book, product)
     return configure(product=product, price_book=price_book, option_ids=payload.options)
 
 

@@ -69,6 +69,17 @@ def public_configurator(request, link_token: str):
     if request.method not in {"GET", "HEAD", "POST"}:
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     product = link.product
+    if not services.link_prices_valid(link):
+        # No configurator and no price: the book's prices are no longer (or not yet) valid.
+        context = {
+            "link": link,
+            "product": product,
+            "organization": link.tenant,
+            "rep_name": rep_name(link),
+            "errors": [services.stale_prices_message(link)],
+            "unpriced": True,
+        }
+        return _private(render(request, "configurator/public.html", context))
     groups = option_groups(product)
     option_ids = posted_option_ids(request, groups)
     if option_ids is None and link.submitted_at is not None:
@@ -137,6 +148,8 @@ def public_configurator_thanks(request, link_token: str):
         "organization": link.tenant,
         "rep_name": rep_name(link),
         "configuration": configuration,
-        "unit_text": money(configuration.unit_price, configuration.currency),
+        "unit_text": money(configuration.unit_price, configuration.currency)
+        if services.link_prices_valid(link)
+        else "",
     }
     return _private(render(request, "configurator/public_thanks.html", context))

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from funia.core import periods
 from funia.core.actor import Actor
-from funia.core.visibility import SEES_ALL, visible_records
+from funia.core.visibility import READ_ONLY, SEES_ALL, visible_records
+from funia.sales.catalog import selectors as catalog
 from funia.sales.catalog.configurator import (
     Configuration,
     configure,
@@ -23,7 +24,6 @@ from funia.sales.models import (
     QuoteStatus,
     StageKind,
 )
-from funia.sales.quotes.services import default_price_book
 
 TOKEN_MAX_LENGTH = 64
 
@@ -39,31 +39,29 @@ def price_book_get(*, actor: Actor, pk: int) -> PriceBook:
 
 
 def organization_price_book(tenant) -> PriceBook | None:
-    """The organisation's default active price book in its own currency, valid today."""
-    today = periods.today(tenant)
-    return (
-        PriceBook.objects.for_tenant(tenant)
-        .filter(currency=tenant.currency, is_active=True, is_default=True)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .order_by("name", "id")
-        .first()
-    )
+    """The organisation's default price book in its own currency, when it is usable today
+    (`catalog.selectors.price_book_for`); None without one."""
+    book = catalog.price_book_for(tenant, tenant.currency)
+    return book if book is not None and book.is_default else None
 
 
-def deal_price_book(opportunity: Opportunity) -> PriceBook | None:
-    """The book a quote of the deal is priced in: its draft quote's, else the one a new
-    quote of the deal would get."""
-    quote = draft_quote(opportunity)
-    if quote is not None:
+def deal_price_book(opportunity: Opportunity, actor: Actor) -> PriceBook | None:
+    """The book a configuration for the deal is priced in: the book of the actor's draft
+    quote of the deal while it is usable today, else the one a new quote of the deal gets
+    (`catalog.selectors.deal_price_book`)."""
+    quote = draft_quote(opportunity, actor)
+    if quote is not None and catalog.is_usable(quote.price_book, periods.today(opportunity.tenant)):
         return quote.price_book
-    return default_price_book(opportunity)
+    return catalog.deal_price_book(opportunity)
 
 
-def draft_quote(opportunity: Opportunity) -> Quote | None:
-    """The deal's current draft quote: the latest draft that no version replaced."""
+def draft_quote(opportunity: Opportunity, actor: Actor) -> Quote | None:
+    """The deal's current draft quote that the actor may change: the latest draft no version
+    replaced among the quotes the actor sees (None for a read-only role)."""
+    if actor.role in READ_ONLY:
+        return None
     return (
-        Quote.objects.for_tenant(opportunity.tenant_id)
+        visible_records(Quote, actor)
         .filter(opportunity=opportunity, status=QuoteStatus.DRAFT, superseded_by__isnull=True)
         .select_related("price_book")
         .order_by("-created_at", "-id")

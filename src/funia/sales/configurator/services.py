@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from funia.core import periods
 from funia.core.actor import Actor
 from funia.core.audit import AuditAction, audit_record, diff, snapshot
 from funia.core.models import Membership
@@ -24,9 +25,10 @@ from funia.core.notifications import notify
 from funia.core.records import record_soft_delete, record_update
 from funia.core.visibility import can_change, require_change, require_writer, visible_records
 from funia.sales.catalog.configurator import Configuration, base_price, configure
+from funia.sales.catalog.selectors import is_usable
 from funia.sales.configurator import selectors
 from funia.sales.models import ConfiguratorLink, Opportunity, PriceBook, Product, QuoteLine
-from funia.sales.quotes.services import quote_create, quote_line_add
+from funia.sales.quotes.services import not_valid_today_message, quote_create, quote_line_add
 
 DEFAULT_LINK_DAYS = 30
 MAX_LINK_DAYS = 365
@@ -51,10 +53,12 @@ def check_sold(product: Product, field: str = "product") -> None:
 
 
 def check_price_book(price_book: PriceBook, product: Product, opportunity=None) -> None:
-    """A book a configuration may be priced in: active, with the product's price, in the
-    deal's currency when it is for a deal."""
-    if not price_book.is_active:
+    """A book a configuration may be priced in: active and valid today (the rules of
+    `catalog.selectors.is_usable`), in the deal's currency when it is for a deal."""
+    if not price_book.is_active or price_book.is_deleted:
         raise ValidationError({"price_book": _("This price book is not active.")})
+    if not is_usable(price_book, periods.today(price_book.tenant)):
+        raise ValidationError({"price_book": not_valid_today_message(price_book)})
     if opportunity is not None and price_book.currency != opportunity.currency:
         raise ValidationError(
             {
@@ -89,9 +93,22 @@ def configuration_add_to_quote(
     configuration = configure(product=product, price_book=price_book, option_ids=option_ids)
     refuse_invalid(configuration)
     with transaction.atomic():
-        quote = selectors.draft_quote(opportunity)
+        quote = selectors.draft_quote(opportunity, by)
         if quote is None:
             quote = quote_create(by=by, opportunity=opportunity, price_book=price_book)
+        elif quote.price_book_id != price_book.pk and not is_usable(
+            quote.price_book, periods.today(by.tenant)
+        ):
+            raise ValidationError(
+                {
+                    "price_book": _(
+                        "The deal's draft quote %(quote)s is priced in the price book "
+                        "%(book)s, which is not valid today: choose another book on the "
+                        "quote first."
+                    )
+                    % {"quote": quote.reference, "book": quote.price_book.name}
+                }
+            )
         elif quote.price_book_id != price_book.pk:
             raise ValidationError(
                 {
@@ -174,7 +191,7 @@ def configurator_link_create(
     check_sold(product)
     if book is None:
         book = (
-            selectors.deal_price_book(deal)
+            selectors.deal_price_book(deal, by)
             if deal is not None
             else selectors.organization_price_book(by.tenant)
         )
@@ -233,6 +250,20 @@ def configurator_link_revoke(
     return record_soft_delete(obj=link, by=by, if_match=if_match)
 
 
+def link_prices_valid(link: ConfiguratorLink) -> bool:
+    """Can the link still price? Its book must be usable today: a customer never gets the
+    prices of an expired (or not yet valid) book."""
+    return is_usable(link.price_book, periods.today(link.tenant))
+
+
+def stale_prices_message(link: ConfiguratorLink) -> str:
+    if link.created_by is not None and link.created_by.get_full_name():
+        return _("The prices of this offer are no longer valid: ask %(name)s for a new link.") % {
+            "name": link.created_by.get_full_name()
+        }
+    return _("The prices of this offer are no longer valid: ask us for a new link.")
+
+
 def public_actor(link: ConfiguratorLink) -> Actor:
     """Who a customer's submission is recorded as: nobody of the organisation."""
     return Actor(tenant=link.tenant, user=None, role="")
@@ -265,6 +296,8 @@ def configurator_link_submit(
     tell the rep who shared it. A new submission replaces the previous one."""
     if link.is_deleted or selectors.is_expired(link):
         raise ValidationError(_("This link no longer works."))
+    if not link_prices_valid(link):
+        raise ValidationError(stale_prices_message(link))
     name, email = clean_customer(customer_name, customer_email)
     check_sold(link.product, "configuration")
     configuration = selectors.link_configuration(link, option_ids)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -20,6 +20,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from funia.core import periods
 from funia.core.visibility import READ_ONLY, can_change, visible_records
 from funia.sales.catalog.configurator import (
     Configuration,
@@ -27,6 +28,7 @@ from funia.sales.catalog.configurator import (
     option_effects,
     option_groups,
 )
+from funia.sales.catalog.selectors import is_usable
 from funia.sales.configurator import selectors, services
 from funia.sales.configurator.forms import AddToQuoteForm
 from funia.sales.models import AdjustmentType, Opportunity, OptionGroupKind, PriceBook
@@ -191,6 +193,13 @@ def configurator_context(request, *, product, price_book, groups, option_ids) ->
     }
 
 
+def refusal_messages(exc: ValidationError | PermissionDenied) -> list[str]:
+    """What to tell the rep when adding to a quote or sharing is refused."""
+    if isinstance(exc, PermissionDenied):
+        return [str(exc) or _("Your role may not change this record.")]
+    return exc.messages
+
+
 def quote_url(quote) -> str:
     return reverse("quote_detail", args=[quote.pk])
 
@@ -230,7 +239,7 @@ def _deal_and_book(request, actor):
             raise Http404
         book = _get_or_404(selectors.price_book_get, actor=actor, pk=book_id)
     elif deal is not None:
-        book = selectors.deal_price_book(deal)
+        book = selectors.deal_price_book(deal, actor)
     else:
         book = selectors.organization_price_book(actor.tenant)
     return deal, book
@@ -306,10 +315,12 @@ def product_configure(request, pk: int):
 
 
 def _book_choices(actor, deal) -> list[PriceBook]:
+    """The books a configuration may be priced in today (in the deal's currency)."""
     books = PriceBook.objects.for_tenant(actor.tenant).filter(is_active=True)
     if deal is not None:
         books = books.filter(currency=deal.currency)
-    return list(books.order_by("name", "id")[:100])
+    today = periods.today(actor.tenant)
+    return [book for book in books.order_by("name", "id")[:100] if is_usable(book, today)]
 
 
 def _act(request, action: str, context: dict):
@@ -324,8 +335,8 @@ def _act(request, action: str, context: dict):
                 price_book_id=context["price_book"].pk,
                 opportunity_id=context["deal"].pk if context["deal"] else None,
             )
-        except ValidationError as exc:
-            context["errors"] = exc.messages
+        except (ValidationError, PermissionDenied) as exc:
+            context["errors"] = refusal_messages(exc)
             context["current_step"] = len(context["steps"])
             return None
         messages.success(request, _("The link is ready: give it to your customer."))
@@ -358,8 +369,8 @@ def _act(request, action: str, context: dict):
             quantity=form.cleaned_data["quantity"],
             discount_percent=form.cleaned_data["discount_percent"],
         )
-    except ValidationError as exc:
-        context["errors"] = exc.messages
+    except (ValidationError, PermissionDenied) as exc:
+        context["errors"] = refusal_messages(exc)
         return None
     messages.success(
         request,
@@ -488,8 +499,8 @@ def configurator_link_quote(request, pk: int):
                 quantity=form.cleaned_data["quantity"],
                 discount_percent=form.cleaned_data["discount_percent"],
             )
-        except ValidationError as exc:
-            errors = exc.messages
+        except (ValidationError, PermissionDenied) as exc:
+            errors = refusal_messages(exc)
         else:
             messages.success(
                 request,

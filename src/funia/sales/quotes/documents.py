@@ -67,8 +67,6 @@ def document_context(quote: Quote) -> dict:
         "lines": lines,
         "taxes": tax_breakdown(lines),
         "net_total": net_total(quote),
-        "line_discounts": sum((line.line_discount for line in lines), Decimal("0.00")),
-        "quote_discounts": sum((line.quote_discount for line in lines), Decimal("0.00")),
         "account": deal.account if deal.account_id else None,
         "contact": contact,
         "contact_email": contact.primary_email if contact is not None else "",

@@ -2,9 +2,11 @@
 typed full name) and Reject (a reason), and its PDF. The token names the quote and so its
 organisation; a draft's token does not exist yet. CSRF protection stays on."""
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from funia.sales.quotes import pdf, selectors, services
 from funia.sales.quotes.documents import document_context
@@ -42,6 +44,7 @@ def _page(request, quote, *, form=None, status=200):
     return response
 
 
+@never_cache
 def public_quote(request, quote_token: str):
     """The quote as the customer sees it; POST accepts or declines it."""
     quote = _public(quote_token)
@@ -63,9 +66,17 @@ def public_quote(request, quote_token: str):
         else:
             form.add_error(None, exc.messages)
         return _page(request, _public(quote_token), form=form, status=400)
+    except PermissionDenied:
+        # Nobody of the organisation can take the answer (no active administrator left).
+        form.add_error(
+            None,
+            _("Your answer cannot be recorded online right now: please contact us directly."),
+        )
+        return _page(request, _public(quote_token), form=form, status=409)
     return redirect("public_quote", quote_token=quote.public_token)
 
 
+@never_cache
 def public_quote_pdf(request, quote_token: str):
     response = pdf.pdf_response(_public(quote_token))
     response["X-Robots-Tag"] = "noindex"

@@ -254,7 +254,9 @@ class QuoteOut(Schema):
 
     @staticmethod
     def resolve_net_total(obj):
-        return money_text(obj.subtotal - obj.discount_total)
+        from funia.sales.quotes.services import net_total
+
+        return money_text(net_total(obj))
 
     @staticmethod
     def resolve_public_url(obj, context):

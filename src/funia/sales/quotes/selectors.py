@@ -13,6 +13,7 @@ from django.db.models import (
     F,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Value,
     When,
@@ -22,6 +23,7 @@ from funia.core import periods
 from funia.core.actor import Actor
 from funia.core.visibility import visible_records
 from funia.sales.catalog.models import OptionGroup, PriceBook, PriceBookEntry
+from funia.sales.catalog.selectors import is_usable
 from funia.sales.models import Opportunity
 from funia.sales.quotes.models import Quote, QuoteLine, QuoteStatus
 
@@ -134,12 +136,16 @@ def configurable_products(*, actor: Actor, price_book: PriceBook | None):
     return list(qs.order_by("name", "id")[:20])
 
 
-def price_book_choices(*, tenant, currency: str) -> list[PriceBook]:
-    return list(
+def price_book_choices(*, tenant, currency: str, keep: int | None = None) -> list[PriceBook]:
+    """The books a quote in `currency` may be priced in today (the default first), and the
+    book `keep` (a draft's own) even when it is no longer usable: keeping it is no change."""
+    today = periods.today(tenant)
+    books = (
         PriceBook.objects.for_tenant(tenant)
-        .filter(currency=currency, is_active=True)
+        .filter(Q(currency=currency, is_active=True) | Q(pk=keep or 0))
         .order_by("-is_default", "name", "id")
     )
+    return [book for book in books if book.pk == keep or is_usable(book, today)]
 
 
 def public_quote(token: str) -> Quote | None:

@@ -11,7 +11,7 @@ raises it (the ETag), so a stale If-Match changes nothing.
 
 import datetime
 import secrets
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -33,11 +33,18 @@ from funia.core.records import (
     record_soft_delete,
     record_update,
 )
-from funia.core.visibility import can_change, require_change, require_writer
+from funia.core.visibility import (
+    READ_ONLY,
+    can_change,
+    require_change,
+    require_writer,
+    visible_records,
+)
 from funia.customers.models import Contact
 from funia.sales import pricing
 from funia.sales.catalog.configurator import configure
 from funia.sales.catalog.models import PriceBook, Product
+from funia.sales.catalog.selectors import deal_price_book, is_usable
 from funia.sales.models import Opportunity
 from funia.sales.quotes.models import ApprovalStatus, Quote, QuoteLine, QuoteStatus
 
@@ -64,25 +71,23 @@ def next_quote_number(tenant) -> int:
     return (last or 0) + 1
 
 
-def _book_valid_on(book: PriceBook, day: datetime.date) -> bool:
-    return (book.valid_from is None or book.valid_from <= day) and (
-        book.valid_until is None or book.valid_until >= day
-    )
+def not_valid_today_message(book: PriceBook) -> str:
+    """Why a book that is active but out of its validity dates cannot price today."""
+    return _(
+        "The price book %(book)s is valid %(validity)s, not today: choose a book valid today."
+    ) % {"book": book.name, "validity": validity_text(book)}
 
 
-def default_price_book(opportunity: Opportunity) -> PriceBook | None:
-    """The deal's own book, else the active default book in the deal's currency valid
-    today, else any active book in that currency valid today (by name)."""
-    books = PriceBook.objects.for_tenant(opportunity.tenant_id)
-    if opportunity.price_book_id:
-        own = books.filter(pk=opportunity.price_book_id).first()
-        if own is not None:
-            return own
-    today = periods.today(opportunity.tenant)
-    candidates = books.filter(currency=opportunity.currency, is_active=True).order_by(
-        "-is_default", "name", "id"
-    )
-    return next((book for book in candidates if _book_valid_on(book, today)), None)
+def validity_text(book: PriceBook) -> str:
+    """When a book may be used, in words: "from 1 March 2025 to 31 March 2025"."""
+    if book.valid_from and book.valid_until:
+        return _("from %(start)s to %(end)s") % {
+            "start": date_format(book.valid_from),
+            "end": date_format(book.valid_until),
+        }
+    if book.valid_from:
+        return _("from %(start)s") % {"start": date_format(book.valid_from)}
+    return _("until %(end)s") % {"end": date_format(book.valid_until)}
 
 
 def check_price_book(opportunity: Opportunity, price_book: PriceBook | None) -> PriceBook:
@@ -106,46 +111,17 @@ def check_price_book(opportunity: Opportunity, price_book: PriceBook | None) -> 
                 % {"book": price_book.currency, "deal": opportunity.currency}
             }
         )
-    if not price_book.is_active:
+    if not price_book.is_active or price_book.is_deleted:
         raise ValidationError({"price_book": _("This price book is not active.")})
-    if not _book_valid_on(price_book, periods.today(opportunity.tenant)):
-        raise ValidationError({"price_book": _("This price book is not valid today.")})
+    if not is_usable(price_book, periods.today(opportunity.tenant)):
+        raise ValidationError({"price_book": not_valid_today_message(price_book)})
     return price_book
 
 
-def _decimal(value, field: str, message: str) -> Decimal:
-    if isinstance(value, bool):
-        raise ValidationError({field: message})
-    try:
-        number = Decimal(str(value).strip() if isinstance(value, str | float) else value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError({field: message}) from None
-    if not number.is_finite():
-        raise ValidationError({field: message})
-    return number
-
-
-def check_discount(value, field: str = "discount_percent") -> Decimal:
-    message = _("A discount is between 0 and 100 %.")
-    value = _decimal(value if value not in (None, "") else 0, field, message)
-    if not Decimal(0) <= value <= Decimal(100):
-        raise ValidationError({field: message})
-    if value != value.quantize(Decimal("0.01")):
-        raise ValidationError({field: _("A discount has at most two decimals.")})
-    # As stored: giving 5 for a stored 5.00 changes nothing.
-    return value.quantize(Decimal("0.01"))
-
-
-def check_quantity(value, field: str = "quantity") -> Decimal:
-    message = _("The quantity must be more than zero.")
-    value = _decimal(value if value not in (None, "") else 1, field, message)
-    if value <= 0:
-        raise ValidationError({field: message})
-    if value != value.quantize(Decimal("0.001")) or value >= Decimal(10) ** 9:
-        raise ValidationError(
-            {field: _("A quantity is below a billion, with at most three decimals.")}
-        )
-    return value
+def _check_size(lines, discount_percent) -> None:
+    """Refuse, before anything is written, amounts too large to store (`lines`: quote lines
+    or anything with a quantity, unit price, discount and tax rate)."""
+    pricing.check_document_size(pricing.document_totals(lines, discount_percent=discount_percent))
 
 
 def check_editable(quote: Quote) -> None:
@@ -226,6 +202,7 @@ def _recomputed(quote: Quote, *, previous_approval_key: tuple | None = None) -> 
     fields (not saved: the caller writes them)."""
     lines = _lines_of(quote)
     totals = pricing.document_totals(lines, discount_percent=quote.discount_percent)
+    pricing.check_document_size(totals)
     for line, amounts in zip(lines, totals.lines, strict=True):
         pricing.apply_amounts(line, amounts)
     if lines:
@@ -366,6 +343,24 @@ def _quote_url(quote: Quote) -> str:
     return reverse("quote_detail", args=[quote.pk])
 
 
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def recipient(by: Actor, opportunity: Opportunity | None, contact_id) -> Contact | None:
+    """The contact a quote of the deal may be addressed to: one the actor sees, or the
+    deal's own contact (whoever owns it). None for any other id, as for a missing one."""
+    if not _is_id(contact_id):
+        return None
+    if opportunity is not None and contact_id == opportunity.contact_id:
+        return Contact.objects.for_tenant(by.tenant).filter(pk=contact_id).first()
+    return visible_records(Contact, by).filter(pk=contact_id).first()
+
+
+def _no_contact() -> str:
+    return _("No such contact in this organisation.")
+
+
 def _prepare_line(tenant, price_book: PriceBook, data: dict, prefix: str) -> dict:
     """One line given as {"product", "configuration", "quantity", "discount_percent"}:
     priced from the book and the configuration; every problem as a `<prefix>.<field>` error."""
@@ -388,11 +383,13 @@ def _prepare_line(tenant, price_book: PriceBook, data: dict, prefix: str) -> dic
         }
     quantity = discount = None
     try:
-        quantity = check_quantity(data.get("quantity", 1), f"{prefix}.quantity")
+        quantity = pricing.check_quantity(data.get("quantity", 1), f"{prefix}.quantity")
     except ValidationError as exc:
         errors |= exc.message_dict
     try:
-        discount = check_discount(data.get("discount_percent", 0), f"{prefix}.discount_percent")
+        discount = pricing.check_percent(
+            data.get("discount_percent", 0), f"{prefix}.discount_percent"
+        )
     except ValidationError as exc:
         errors |= exc.message_dict
     configuration = None
@@ -467,14 +464,17 @@ def quote_create(
     require_writer(by)
     require_change(by, opportunity)
     price_book = check_price_book(
-        opportunity, price_book if price_book is not None else default_price_book(opportunity)
+        opportunity, price_book if price_book is not None else deal_price_book(opportunity)
     )
-    discount = check_discount(discount_percent)
-    if contact is not None and contact.tenant_id != by.tenant.pk:
-        raise ValidationError({"contact": _("No such contact in this organisation.")})
+    discount = pricing.check_percent(discount_percent)
+    if contact is not None and (
+        contact.tenant_id != by.tenant.pk or recipient(by, opportunity, contact.pk) is None
+    ):
+        raise ValidationError({"contact": _no_contact()})
     if valid_until is not None and valid_until < periods.today(by.tenant):
         raise ValidationError({"valid_until": _("Choose today or a later day.")})
     prepared = prepare_lines(by.tenant, price_book, lines)
+    _check_size([QuoteLine(**fields) for fields in prepared], discount)
     with transaction.atomic():
         # One number at a time per organisation.
         type(by.tenant).objects.select_for_update().filter(pk=by.tenant.pk).first()
@@ -507,9 +507,7 @@ def quote_create_from_data(
     **fields,
 ) -> Quote:
     """`quote_create` with references given as ids (the API): a deal the actor sees, a
-    price book and a contact of the organisation."""
-    from funia.core.visibility import visible_records
-
+    price book of the organisation and a contact the actor sees (or the deal's own)."""
     errors = {}
     opportunity = visible_records(Opportunity, by).filter(pk=opportunity_id).first()
     if opportunity is None:
@@ -521,9 +519,9 @@ def quote_create_from_data(
             errors["price_book"] = _("No such price book in this organisation.")
     contact = None
     if contact_id is not None:
-        contact = Contact.objects.for_tenant(by.tenant).filter(pk=contact_id).first()
+        contact = recipient(by, opportunity, contact_id)
         if contact is None:
-            errors["contact"] = _("No such contact in this organisation.")
+            errors["contact"] = _no_contact()
     if errors:
         raise ValidationError(errors)
     return quote_create(
@@ -547,8 +545,8 @@ def quote_line_add(
     require_writer(by)
     require_change(by, quote)
     check_editable(quote)
-    quantity = check_quantity(quantity)
-    discount = check_discount(discount_percent)
+    quantity = pricing.check_quantity(quantity)
+    discount = pricing.check_percent(discount_percent)
     if product.tenant_id != quote.tenant_id:
         raise ValidationError({"product": _("No such product in this organisation.")})
     if not product.is_active:
@@ -559,8 +557,16 @@ def quote_line_add(
     with transaction.atomic():
         current = _locked(quote)
         check_editable(current)
+        existing = _lines_of(current)
+        new_line = QuoteLine(
+            quantity=quantity,
+            unit_price=configuration.unit_price,
+            discount_percent=discount,
+            tax_rate=product.tax_rate,
+        )
+        _check_size([*existing, new_line], current.discount_percent)
         lines_before = _lines_summary(current)
-        key = approval_key(current, _lines_of(current))
+        key = approval_key(current, existing)
         position = (
             QuoteLine.objects.for_tenant(quote.tenant_id)
             .filter(quote=current)
@@ -615,12 +621,12 @@ def quote_line_update(
     values = {}
     if quantity is not None:
         try:
-            values["quantity"] = check_quantity(quantity)
+            values["quantity"] = pricing.check_quantity(quantity)
         except ValidationError as exc:
             errors |= exc.message_dict
     if discount_percent is not None:
         try:
-            values["discount_percent"] = check_discount(discount_percent)
+            values["discount_percent"] = pricing.check_percent(discount_percent)
         except ValidationError as exc:
             errors |= exc.message_dict
     if errors:
@@ -628,9 +634,14 @@ def quote_line_update(
     with transaction.atomic():
         quote, current = _lock_line(line)
         lines_before = _lines_summary(quote)
-        key = approval_key(quote, _lines_of(quote))
+        existing = _lines_of(quote)
+        key = approval_key(quote, existing)
         for name, value in values.items():
             setattr(current, name, value)
+        _check_size(
+            [current if other.pk == current.pk else other for other in existing],
+            quote.discount_percent,
+        )
         if values:
             current.save(update_fields=list(values))
         lines_after = _lines_summary(quote)
@@ -725,7 +736,7 @@ def _clean_fields(by: Actor, quote: Quote, fields: dict) -> dict:
         data["update_opportunity_amount"] = bool(fields["update_opportunity_amount"])
     if "discount_percent" in fields:
         try:
-            data["discount_percent"] = check_discount(fields["discount_percent"])
+            data["discount_percent"] = pricing.check_percent(fields["discount_percent"])
         except ValidationError as exc:
             errors |= exc.message_dict
     if "valid_until" in fields:
@@ -738,19 +749,20 @@ def _clean_fields(by: Actor, quote: Quote, fields: dict) -> dict:
             data["valid_until"] = day
     if "contact_id" in fields:
         contact_id = fields["contact_id"]
-        if contact_id is not None and not (
-            isinstance(contact_id, int)
-            and 0 < contact_id < 2**63
-            and Contact.objects.for_tenant(by.tenant).filter(pk=contact_id).exists()
+        # Keeping the current recipient is always allowed; a new one is one the actor sees.
+        if (
+            contact_id is not None
+            and contact_id != quote.contact_id
+            and recipient(by, quote.opportunity, contact_id) is None
         ):
-            errors["contact"] = _("No such contact in this organisation.")
+            errors["contact"] = _no_contact()
         else:
             data["contact_id"] = contact_id
     if "price_book_id" in fields and fields["price_book_id"] != quote.price_book_id:
         book_id = fields["price_book_id"]
         book = (
             PriceBook.objects.for_tenant(by.tenant).filter(pk=book_id).first()
-            if isinstance(book_id, int) and 0 < book_id < 2**63
+            if _is_id(book_id)
             else None
         )
         if book is None:
@@ -783,14 +795,22 @@ def quote_update(*, by: Actor, quote: Quote, fields: dict, if_match: str | None 
         _check_if_match(current, if_match)
         check_editable(current)
         lines_before = _lines_summary(current)
-        key = approval_key(current, _lines_of(current))
+        existing = _lines_of(current)
+        key = approval_key(current, existing)
+        repriced = None
+        if new_lines is not None:
+            priced = [QuoteLine(**fields) for fields in new_lines]
+        elif book is not None:
+            priced = repriced = _reprice(current, book)
+        else:
+            priced = existing
+        _check_size(priced, data.get("discount_percent", current.discount_percent))
         if book is not None:
             data |= {"price_book": book, "currency": book.currency}
-            if new_lines is None:
-                lines = _reprice(current, book)
-                QuoteLine.objects.for_tenant(current.tenant_id).bulk_update(
-                    lines, ["unit_price", "options", "description"]
-                )
+        if repriced is not None:
+            QuoteLine.objects.for_tenant(current.tenant_id).bulk_update(
+                repriced, ["unit_price", "options", "description"]
+            )
         if new_lines is not None:
             QuoteLine.objects.for_tenant(current.tenant_id).filter(quote=current).delete()
             _write_lines(current, new_lines)
@@ -970,7 +990,10 @@ def _next_revision(quote: Quote) -> int:
 def quote_revise(*, by: Actor, quote: Quote, if_match: str | None = None) -> Quote:
     """A new draft version of a current quote that is not accepted: the same number, the next
     revision, the lines copied with their prices. The old version stays as it was, replaced.
-    `if_match` is the ETag of the quote being revised."""
+    `if_match` is the ETag of the quote being revised.
+
+    An approved discount stays approved in the revision (same discounts, same lines); a later
+    change of those discounts above the limit needs approval again."""
     require_writer(by)
     require_change(by, quote)
     with transaction.atomic():
@@ -984,6 +1007,14 @@ def quote_revise(*, by: Actor, quote: Quote, if_match: str | None = None) -> Quo
         if current.status == QuoteStatus.ACCEPTED:
             raise ValidationError(_("An accepted quote cannot be revised."))
         today = periods.today(current.tenant)
+        approval = {}
+        if current.approval_status == ApprovalStatus.APPROVED:
+            approval = {
+                "approval_status": ApprovalStatus.APPROVED,
+                "approved_by_id": current.approved_by_id,
+                "approved_at": current.approved_at,
+                "approval_note": current.approval_note,
+            }
         revision = record_create(
             model=Quote,
             by=by,
@@ -1002,6 +1033,7 @@ def quote_revise(*, by: Actor, quote: Quote, if_match: str | None = None) -> Quo
             notes=current.notes,
             update_opportunity_amount=current.update_opportunity_amount,
             public_token=new_token(),
+            **approval,
         )
         QuoteLine.objects.bulk_create(
             [
@@ -1030,13 +1062,18 @@ def quote_revise(*, by: Actor, quote: Quote, if_match: str | None = None) -> Quo
 
 
 def _owner_actor(quote: Quote) -> Actor:
-    """Who a customer's decision is recorded as: the quote's owner, else an administrator."""
-    memberships = Membership.objects.for_tenant(quote.tenant_id).select_related("tenant", "user")
-    membership = memberships.filter(user_id=quote.owner_id).first() if quote.owner_id else None
+    """Who a customer's decision is recorded as: the quote's owner while they are an active
+    member who may write, else the organisation's first active administrator."""
+    memberships = (
+        Membership.objects.for_tenant(quote.tenant_id)
+        .filter(is_active=True, user__is_active=True)
+        .select_related("tenant", "user")
+    )
+    membership = None
+    if quote.owner_id:
+        membership = memberships.filter(user_id=quote.owner_id).exclude(role__in=READ_ONLY).first()
     if membership is None:
-        membership = (
-            memberships.filter(role=Role.ADMIN, is_active=True).order_by("created_at", "id").first()
-        )
+        membership = memberships.filter(role=Role.ADMIN).order_by("created_at", "id").first()
     if membership is None:
         raise PermissionDenied(_("Nobody in the organisation can receive this decision."))
     return Actor.from_membership(membership)

@@ -9,7 +9,8 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError as SchemaError
@@ -17,6 +18,7 @@ from pydantic import ValidationError as SchemaError
 from funia.core.selectors import audit_trail
 from funia.core.visibility import can_change, visible_records
 from funia.customers.models import Contact
+from funia.sales.catalog.selectors import deal_price_book
 from funia.sales.models import Opportunity
 from funia.sales.quotes import pdf, selectors, services
 from funia.sales.quotes.forms import (
@@ -48,11 +50,8 @@ def _errors(exc: ValidationError) -> list[str]:
 
 
 def configure_url(product_id: int, quote) -> str:
-    """The configurator for a product, for the quote's deal and book ("" without one)."""
-    try:
-        base = reverse("product_configure", args=[product_id])
-    except NoReverseMatch:
-        return ""
+    """The configurator for a product, for the quote's deal and book."""
+    base = reverse("product_configure", args=[product_id])
     query = urlencode({"opportunity": quote.opportunity_id, "price_book": quote.price_book_id})
     return f"{base}?{query}"
 
@@ -93,7 +92,8 @@ def _products(quote) -> tuple[list, dict]:
     choices, configurable = [], {}
     for entry in selectors.priced_products(quote):
         product = entry.product
-        label = f"{product.name} ({product.sku}) · {entry.unit_price:,.2f} {quote.currency}"
+        price = number_format(entry.unit_price, 2, force_grouping=True)
+        label = f"{product.name} ({product.sku}) · {price} {quote.currency}"
         if entry.configurable:
             label = _("%(product)s · configure") % {"product": label}
             configurable[product.pk] = configure_url(product.pk, quote)
@@ -101,23 +101,25 @@ def _products(quote) -> tuple[list, dict]:
     return choices, configurable
 
 
-def _contacts(quote) -> list:
+def _contacts(actor, quote) -> list:
+    """The recipients offered: the contacts of the deal's account the actor sees, the deal's
+    own contact and the quote's current one."""
     deal = quote.opportunity
     ids = {quote.contact_id, deal.contact_id} - {None}
-    qs = Contact.objects.for_tenant(quote.tenant_id)
+    offered = Contact.objects.for_tenant(quote.tenant_id).filter(pk__in=ids)
     if deal.account_id:
-        contacts = qs.filter(account_id=deal.account_id) | qs.filter(pk__in=ids)
-    else:
-        contacts = qs.filter(pk__in=ids)
-    return list(contacts.distinct().order_by("last_name", "first_name", "id")[:200])
+        offered = offered | visible_records(Contact, actor).filter(account_id=deal.account_id)
+    return list(offered.distinct().order_by("last_name", "first_name", "id")[:200])
 
 
-def quote_form(quote, data=None) -> QuoteForm:
+def quote_form(quote, actor, data=None) -> QuoteForm:
     return QuoteForm(
         data,
         initial=QuoteForm.initial_of(quote),
-        contacts=_contacts(quote),
-        price_books=selectors.price_book_choices(tenant=quote.tenant_id, currency=quote.currency),
+        contacts=_contacts(actor, quote),
+        price_books=selectors.price_book_choices(
+            tenant=quote.tenant, currency=quote.currency, keep=quote.price_book_id
+        ),
     )
 
 
@@ -173,7 +175,7 @@ def _render_detail(request, quote, *, form=None, status=200):
     actor = request.actor
     context = _work_context(request, quote)
     if context["editable"]:
-        context["form"] = form or quote_form(quote)
+        context["form"] = form or quote_form(quote, actor)
     context |= {
         "record": quote,
         "versions": selectors.quote_versions(actor=actor, quote=quote),
@@ -189,12 +191,7 @@ def _render_detail(request, quote, *, form=None, status=200):
 
 
 def _order_url(order) -> str:
-    if order is None:
-        return ""
-    try:
-        return reverse("order_detail", args=[order.pk])
-    except NoReverseMatch:
-        return ""
+    return reverse("order_detail", args=[order.pk]) if order is not None else ""
 
 
 @member_required
@@ -213,7 +210,7 @@ def quote_edit(request, pk: int):
         for message in _errors(exc):
             messages.error(request, message)
         return redirect("quote_detail", pk=quote.pk)
-    form = quote_form(quote, request.POST)
+    form = quote_form(quote, request.actor, request.POST)
     if form.is_valid():
         try:
             services.quote_update(by=request.actor, quote=quote, fields=form.service_fields())
@@ -455,7 +452,7 @@ def quote_create(request):
         messages.error(request, _("Open a deal and make its quote from there."))
         return redirect("opportunity_list")
     books = selectors.price_book_choices(tenant=request.actor.tenant, currency=deal.currency)
-    default = services.default_price_book(deal)
+    default = deal_price_book(deal)
     form = QuoteCreateForm(
         request.POST if request.method == "POST" else None,
         price_books=books,
@@ -481,13 +478,10 @@ def quote_create(request):
 def deal_quotes_context(*, actor, opportunity) -> dict:
     """The quotes block of a deal's page (quotes/_deal_quotes.html)."""
     quotes = selectors.deal_quotes(actor=actor, opportunity=opportunity)
-    book = services.default_price_book(opportunity)
+    book = deal_price_book(opportunity)
     configure = []
     for product in selectors.configurable_products(actor=actor, price_book=book):
-        try:
-            url = reverse("product_configure", args=[product.pk])
-        except NoReverseMatch:
-            continue
+        url = reverse("product_configure", args=[product.pk])
         query = {"opportunity": opportunity.pk} | ({"price_book": book.pk} if book else {})
         configure.append({"product": product, "url": f"{url}?{urlencode(query)}"})
     return {

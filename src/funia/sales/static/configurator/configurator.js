@@ -62,6 +62,21 @@
     }
   });
 
+  // Only the options change the price: the quantity, the discount or the customer's name do
+  // not send the form for a new summary (a late one would be cut off by the next request,
+  // or by leaving the page).
+  document.addEventListener(
+    "change",
+    function (event) {
+      var field = event.target;
+      if (field.form && field.form.hasAttribute("data-configurator") &&
+          !(field.name || "").startsWith("group-")) {
+        event.stopPropagation();
+      }
+    },
+    true
+  );
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-copy]").forEach(function (button) {
       button.hidden = false;
