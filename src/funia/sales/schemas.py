@@ -45,6 +45,56 @@ def rate_text(value: Decimal) -> str:
     return text
 
 
+class LineAmountsOut(Schema):
+    """The amounts of a quote or order line, as `funia.sales.pricing` computed them."""
+
+    quantity: str
+    unit_price: str
+    discount_percent: str
+    tax_rate: str
+    gross: str = Field(description="quantity × unit price")
+    line_discount: str
+    total: str = Field(description="gross − line discount")
+    quote_discount: str = Field(description="the line's share of the document's discount")
+    tax: str
+
+    @staticmethod
+    def resolve_quantity(obj):
+        return rate_text(obj.quantity)
+
+    @staticmethod
+    def resolve_unit_price(obj):
+        return money_text(obj.unit_price)
+
+    @staticmethod
+    def resolve_discount_percent(obj):
+        return money_text(obj.discount_percent)
+
+    @staticmethod
+    def resolve_tax_rate(obj):
+        return money_text(obj.tax_rate)
+
+    @staticmethod
+    def resolve_gross(obj):
+        return money_text(obj.gross)
+
+    @staticmethod
+    def resolve_line_discount(obj):
+        return money_text(obj.line_discount)
+
+    @staticmethod
+    def resolve_total(obj):
+        return money_text(obj.total)
+
+    @staticmethod
+    def resolve_quote_discount(obj):
+        return money_text(obj.quote_discount)
+
+    @staticmethod
+    def resolve_tax(obj):
+        return money_text(obj.tax)
+
+
 def instant_text(value: datetime.datetime) -> str:
     """A time in UTC as ISO 8601, to the microsecond when it has one (a migrated history
     reads back exactly as given)."""

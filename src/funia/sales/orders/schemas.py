@@ -15,7 +15,7 @@ from ninja.filter_schema import FilterLookup
 from pydantic import Field
 
 from funia.api.schemas import Id, InputSchema, ListFilter
-from funia.sales.schemas import Money, money_text, rate_text
+from funia.sales.schemas import LineAmountsOut, Money, money_text
 
 StatusName = Literal["new", "confirmed", "shipped", "delivered", "invoiced", "paid", "cancelled"]
 Day = Annotated[datetime.date, Field(ge=datetime.date(1900, 1, 1), le=datetime.date(9998, 12, 31))]
@@ -115,61 +115,12 @@ class OrderStatusIn(InputSchema):
 # -- output -----------------------------------------------------------------------------------
 
 
-def percent_text(value) -> str:
-    return money_text(value)
-
-
-class OrderLineOut(Schema):
+class OrderLineOut(LineAmountsOut):
     id: int
     product: int | None = Field(None, alias="product_id")
     sku: str
     description: str
     options: list[dict]
-    quantity: str
-    unit_price: str
-    discount_percent: str
-    tax_rate: str
-    gross: str
-    line_discount: str
-    total: str
-    quote_discount: str = Field(description="the line's share of the order's discount")
-    tax: str
-
-    @staticmethod
-    def resolve_quantity(obj):
-        return rate_text(obj.quantity)
-
-    @staticmethod
-    def resolve_unit_price(obj):
-        return money_text(obj.unit_price)
-
-    @staticmethod
-    def resolve_discount_percent(obj):
-        return percent_text(obj.discount_percent)
-
-    @staticmethod
-    def resolve_tax_rate(obj):
-        return percent_text(obj.tax_rate)
-
-    @staticmethod
-    def resolve_gross(obj):
-        return money_text(obj.gross)
-
-    @staticmethod
-    def resolve_line_discount(obj):
-        return money_text(obj.line_discount)
-
-    @staticmethod
-    def resolve_total(obj):
-        return money_text(obj.total)
-
-    @staticmethod
-    def resolve_quote_discount(obj):
-        return money_text(obj.quote_discount)
-
-    @staticmethod
-    def resolve_tax(obj):
-        return money_text(obj.tax)
 
 
 class StatusChangeOut(Schema):
@@ -212,7 +163,7 @@ class OrderOut(Schema):
 
     @staticmethod
     def resolve_discount_percent(obj):
-        return percent_text(obj.discount_percent)
+        return money_text(obj.discount_percent)
 
     @staticmethod
     def resolve_subtotal(obj):

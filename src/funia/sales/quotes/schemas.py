@@ -16,7 +16,7 @@ from ninja.filter_schema import FilterLookup
 from pydantic import Field
 
 from funia.api.schemas import Id, InputSchema, ListFilter
-from funia.sales.schemas import money_text, rate_text
+from funia.sales.schemas import LineAmountsOut, money_text
 
 StatusName = Literal["draft", "sent", "accepted", "rejected", "expired"]
 Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2, allow_inf_nan=False)]
@@ -115,22 +115,13 @@ class QuoteOptionOut(Schema):
     price_adjustment: str | None = None
 
 
-class QuoteLineOut(Schema):
+class QuoteLineOut(LineAmountsOut):
     id: int
     product: int = Field(alias="product_id")
     sku: str
     description: str
     options: list[QuoteOptionOut]
     configuration: list[int] = Field(description="the chosen option ids")
-    quantity: str
-    unit_price: str
-    discount_percent: str
-    tax_rate: str
-    gross: str
-    line_discount: str
-    total: str
-    quote_discount: str
-    tax: str
 
     @staticmethod
     def resolve_sku(obj):
@@ -143,42 +134,6 @@ class QuoteLineOut(Schema):
     @staticmethod
     def resolve_configuration(obj):
         return [o["id"] for o in obj.options or [] if isinstance(o, dict) and "id" in o]
-
-    @staticmethod
-    def resolve_quantity(obj):
-        return rate_text(obj.quantity)
-
-    @staticmethod
-    def resolve_unit_price(obj):
-        return money_text(obj.unit_price)
-
-    @staticmethod
-    def resolve_discount_percent(obj):
-        return money_text(obj.discount_percent)
-
-    @staticmethod
-    def resolve_tax_rate(obj):
-        return money_text(obj.tax_rate)
-
-    @staticmethod
-    def resolve_gross(obj):
-        return money_text(obj.gross)
-
-    @staticmethod
-    def resolve_line_discount(obj):
-        return money_text(obj.line_discount)
-
-    @staticmethod
-    def resolve_total(obj):
-        return money_text(obj.total)
-
-    @staticmethod
-    def resolve_quote_discount(obj):
-        return money_text(obj.quote_discount)
-
-    @staticmethod
-    def resolve_tax(obj):
-        return money_text(obj.tax)
 
 
 class QuoteOut(Schema):
