@@ -46,6 +46,23 @@ class Processor(Protocol):
     def finish(self, deferred: list[dict]) -> list[RowOutcome]: ...
 
 
+class PreparedTuples:
+    """`pack`, `unpack` and `process` of a processor whose prepared rows are RowOutcomes
+    (rows refused before the database) and plain tuples (rows to write)."""
+
+    def pack(self, items: list) -> list:
+        return [
+            ("outcome", i.number, i.action, i.errors, i.note) if isinstance(i, RowOutcome) else i
+            for i in items
+        ]
+
+    def unpack(self, packed: list) -> list:
+        return [RowOutcome(p[1], p[2], p[3], note=p[4]) if p[0] == "outcome" else p for p in packed]
+
+    def process(self, rows: list) -> list[RowOutcome]:
+        return self.process_prepared(self.prepare_rows(rows))
+
+
 @dataclass(frozen=True)
 class ImportTarget:
     key: str  # "contacts": the API's `type`

@@ -15,7 +15,7 @@ from funia.core.models import Membership
 from funia.imports.countries import country_code
 from funia.imports.customers import targets as customer_fields
 from funia.imports.customers.rows import parse_count
-from funia.imports.registry import ImportTarget, RowOutcome, TargetField, register
+from funia.imports.registry import ImportTarget, PreparedTuples, RowOutcome, TargetField, register
 from funia.sales.leads.services import lead_capture, lead_update, prepare_lead
 from funia.sales.models import Lead
 
@@ -73,7 +73,7 @@ SCALARS = (
 )
 
 
-class LeadProcessor:
+class LeadProcessor(PreparedTuples):
     """Rows of a file -> leads, a chunk at a time (see `imports.registry.Processor`)."""
 
     def __init__(self, run):
@@ -138,18 +138,6 @@ class LeadProcessor:
                 data["owner"] = raw["owner"].strip().lower()
             items.append(("row", row.number, raw, data, errors))
         return items
-
-    def pack(self, items: list) -> list:
-        return [
-            ("outcome", i.number, i.action, i.errors, i.note) if isinstance(i, RowOutcome) else i
-            for i in items
-        ]
-
-    def unpack(self, packed: list) -> list:
-        return [RowOutcome(p[1], p[2], p[3], note=p[4]) if p[0] == "outcome" else p for p in packed]
-
-    def process(self, rows: list) -> list[RowOutcome]:
-        return self.process_prepared(self.prepare_rows(rows))
 
     def process_prepared(self, items: list) -> list[RowOutcome]:
         return [i if isinstance(i, RowOutcome) else self._write(*i[1:]) for i in items]

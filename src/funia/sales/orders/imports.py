@@ -36,7 +36,7 @@ from funia.core import periods
 from funia.core.visibility import can_change, visible_records
 from funia.customers.models import Account, Contact, ContactPoint
 from funia.customers.normalize import normalize_domain, normalize_email
-from funia.imports.registry import ImportTarget, RowOutcome, TargetField, register
+from funia.imports.registry import ImportTarget, PreparedTuples, RowOutcome, TargetField, register
 from funia.sales import pricing
 from funia.sales.catalog.models import Product
 from funia.sales.money import normalize_currency
@@ -257,7 +257,7 @@ def _text(value: str) -> str:
     return " ".join(value.split())
 
 
-class OrderProcessor:
+class OrderProcessor(PreparedTuples):
     """Rows of a file -> orders, a chunk at a time (see `imports.registry.Processor`)."""
 
     def __init__(self, run):
@@ -412,18 +412,6 @@ class OrderProcessor:
                 continue
             items.append(("row", row.number, raw, parsed, errors))
         return items
-
-    def pack(self, items: list) -> list:
-        return [
-            ("outcome", i.number, i.action, i.errors, i.note) if isinstance(i, RowOutcome) else i
-            for i in items
-        ]
-
-    def unpack(self, packed: list) -> list:
-        return [RowOutcome(p[1], p[2], p[3], note=p[4]) if p[0] == "outcome" else p for p in packed]
-
-    def process(self, rows: list) -> list[RowOutcome]:
-        return self.process_prepared(self.prepare_rows(rows))
 
     def finish(self, deferred: list[dict]) -> list[RowOutcome]:
         return []
