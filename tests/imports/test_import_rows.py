@@ -318,3 +318,22 @@ def test_the_audit_entry_of_an_imported_contact_is_what_a_create_records(admin, 
     )
     expected = _jsonable(diff({}, snapshot(contact))) | prepared_audit_lists(prepared)
     assert entry.changes == expected
+
+
+def test_the_audit_entry_of_a_contact_with_an_account_named_in_the_file(admin, run_import):
+    from funia.core.audit import _jsonable, diff, snapshot
+
+    job = run_import(
+        admin,
+        "one.csv",
+        "First Name,Last Name,Account Name\nИван,Петров,Слънце ООД\n",
+    )
+    assert job.created == 1
+    contact = Contact.objects.for_tenant(admin.tenant).get(last_name="Петров")
+    assert contact.account.name == "Слънце ООД"
+    entry = AuditEntry.objects.for_tenant(admin.tenant).get(
+        object_type="customers.contact", object_id=contact.pk
+    )
+    assert entry.changes == _jsonable(diff({}, snapshot(contact)))
+    assert entry.changes["account"] == [None, contact.account_id]
+    assert entry.object_repr == "Иван Петров"

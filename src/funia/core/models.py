@@ -11,7 +11,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from funia.core.tenancy import TenantManager, TenantModel, TenantQuerySet, TenantScoped
+from funia.core.tenancy import (
+    TenantManager,
+    TenantModel,
+    TenantQuerySet,
+    TenantScoped,
+    tenant_led_by_indexes,
+)
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in available_timezones())
 
@@ -234,6 +240,7 @@ class AppendOnlyQuerySet(TenantQuerySet):
 class AuditEntry(TenantScoped):
     """One change of one record, append-only: who (user or token), when, which fields."""
 
+    tenant = tenant_led_by_indexes()
     object_type = models.CharField(max_length=100)
     object_id = models.BigIntegerField()
     object_repr = models.CharField(max_length=200, blank=True)
@@ -243,15 +250,21 @@ class AuditEntry(TenantScoped):
     user = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Indexed only where set (see Meta): most entries are made in the web interface.
     token = models.ForeignKey(
-        ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = TenantManager.from_queryset(AppendOnlyQuerySet)()
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "object_type", "object_id", "at"])]
+        indexes = [
+            models.Index(fields=["tenant", "object_type", "object_id", "at"]),
+            models.Index(
+                fields=["token"], condition=models.Q(token__isnull=False), name="audit_by_token"
+            ),
+        ]
         ordering = ["at", "id"]
 
     def __str__(self) -> str:

@@ -120,6 +120,14 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     pass
 
 
+def tenant_led_by_indexes() -> models.ForeignKey:
+    """The tenant of a model whose own indexes start with it: no index of its own (each
+    index costs every insert; the composite ones serve the tenant's lookups)."""
+    return models.ForeignKey(
+        "core.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+
 class TenantScoped(models.Model):
     """Any row that belongs to one tenant; queries must be scoped to it."""
 

@@ -9,7 +9,47 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from funia.core.tenancy import TenantManager, TenantModel, TenantQuerySet, TenantScoped
+from funia.core.tenancy import (
+    TenantManager,
+    TenantModel,
+    TenantQuerySet,
+    TenantScoped,
+    tenant_led_by_indexes,
+)
+
+
+def merged_index(entity: str) -> models.Index:
+    """The merged records of a survivor: only the few rows that have one are indexed."""
+    return models.Index(
+        fields=["merged_into"],
+        condition=models.Q(merged_into__isnull=False),
+        name=f"{entity}_merged_into",
+    )
+
+
+def owned_by(model: str, related_name: str, **options) -> models.ForeignKey:
+    """A row's account or contact (one of the two is set): indexed only where set, so
+    a contact's emails stay out of the accounts' index and the other way round."""
+    return models.ForeignKey(
+        model,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        db_index=False,
+        **options,
+    )
+
+
+def owner_indexes(prefix: str) -> list[models.Index]:
+    return [
+        models.Index(
+            fields=[name],
+            condition=models.Q(**{f"{name}__isnull": False}),
+            name=f"{prefix}_{name}",
+        )
+        for name in ("account", "contact")
+    ]
 
 
 class CustomerRecord(TenantModel):
@@ -39,6 +79,7 @@ class CustomerRecord(TenantModel):
     phonetic_key = models.CharField(max_length=200, blank=True, editable=False)
     fuzzy_key_a = models.CharField(max_length=100, blank=True, editable=False)
     fuzzy_key_b = models.CharField(max_length=100, blank=True, editable=False)
+    # Indexed only where set (see `merged_index`): nearly every record is unmerged.
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -46,6 +87,7 @@ class CustomerRecord(TenantModel):
         blank=True,
         editable=False,
         related_name="+",
+        db_index=False,
     )
 
     audit_exclude = (
@@ -120,6 +162,7 @@ class Account(CustomerRecord):
             models.Index(fields=["tenant", "phonetic_key"]),
             models.Index(fields=["tenant", "fuzzy_key_a"]),
             models.Index(fields=["tenant", "fuzzy_key_b"]),
+            merged_index("account"),
         ]
 
     def __str__(self) -> str:
@@ -137,6 +180,7 @@ class Account(CustomerRecord):
 
 
 class Contact(CustomerRecord):
+    tenant = tenant_led_by_indexes()
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100)
     title = models.CharField(_("title"), max_length=100, blank=True)
@@ -158,8 +202,8 @@ class Contact(CustomerRecord):
         verbose_name_plural = _("contacts")
         indexes = [
             models.Index(fields=["tenant", "last_name", "first_name"]),
-            models.Index(fields=["tenant", "owner"]),
-            models.Index(fields=["tenant", "account"]),
+            # A contact's account and owner: their own foreign-key indexes (and the live
+            # owner index below) serve the lookups, so none is repeated after the tenant.
             # Live contacts by owner: list counts read this index alone.
             models.Index(
                 fields=["tenant", "owner"],
@@ -170,6 +214,7 @@ class Contact(CustomerRecord):
             models.Index(fields=["tenant", "phonetic_key"]),
             models.Index(fields=["tenant", "fuzzy_key_a"]),
             models.Index(fields=["tenant", "fuzzy_key_b"]),
+            merged_index("contact"),
         ]
 
     def __str__(self) -> str:
@@ -204,12 +249,9 @@ class ContactPoint(TenantScoped):
         EMAIL = "email", _("Email")
         PHONE = "phone", _("Phone")
 
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="points"
-    )
-    contact = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="points"
-    )
+    tenant = tenant_led_by_indexes()
+    account = owned_by(Account, "points")
+    contact = owned_by(Contact, "points")
     kind = models.CharField(max_length=5, choices=Kind.choices)
     value = models.CharField(max_length=254)  # normalised: lower-case email, E.164 phone
     label = models.CharField(_("label"), max_length=40, blank=True)
@@ -217,16 +259,12 @@ class ContactPoint(TenantScoped):
 
     class Meta:
         ordering = ["position", "id"]
-        indexes = [models.Index(fields=["tenant", "kind", "value"])]
+        indexes = [models.Index(fields=["tenant", "kind", "value"]), *owner_indexes("point")]
 
 
 class Address(TenantScoped):
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="addresses"
-    )
-    contact = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="addresses"
-    )
+    account = owned_by(Account, "addresses")
+    contact = owned_by(Contact, "addresses")
     label = models.CharField(_("label"), max_length=40, blank=True)
     street = models.CharField(_("street"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
@@ -237,6 +275,7 @@ class Address(TenantScoped):
 
     class Meta:
         ordering = ["position", "id"]
+        indexes = owner_indexes("address")
 
 
 class Tag(TenantScoped):
@@ -250,16 +289,13 @@ class Tag(TenantScoped):
 
 
 class RecordTag(TenantScoped):
+    tenant = tenant_led_by_indexes()
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="tag_links"
-    )
-    contact = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="tag_links"
-    )
+    account = owned_by(Account, "tag_links")
+    contact = owned_by(Contact, "tag_links")
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "tag"])]
+        indexes = [models.Index(fields=["tenant", "tag"]), *owner_indexes("tag_link")]
 
 
 class ConsentEvent(TenantScoped):

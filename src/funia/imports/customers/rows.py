@@ -241,7 +241,7 @@ class RowReading:
                     item.reference,
                     item.reference_key,
                     item.missing,
-                    item.record.lists_for_audit(),
+                    item.record.audit_halves(),
                 )
             )
         return packed
@@ -274,13 +274,13 @@ class RowReading:
                 reference,
                 reference_key,
                 missing,
-                audit_lists,
+                audit_text,
             ) = values
             # The instance as the helper validated it (every field's value, in order).
             state = dict(zip(attnames, instance_values, strict=True))
             fields = {name: state[name] for name in fields}
             prepared = services.Prepared(fields, emails, phones, addresses, tags, accounts, consent)
-            record = PreparedRecord(instance_from_values(model, state), prepared, audit_lists)
+            record = PreparedRecord(instance_from_values(model, state), prepared, audit_text)
             items.append(
                 Candidate(
                     number,
