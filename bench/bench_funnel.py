@@ -15,8 +15,8 @@ the same numbers (checked equal):
 - GET /api/v1/reports/funnel/snapshot
 - GET /api/v1/reports/funnel/history (one quarter, mode any), and with group_by=owner
 - GET /api/v1/reports/funnel/history/drilldown (first page of a stage's "lost")
-- the same history over twelve months (the page's default period), mode strict, and by
-  team, for information
+- the same history over twelve months (the page's default period), mode strict, by team,
+  by source, and twelve months by month of entry
 
 The hand-written SQL of a history report is the faster of two: the window pass over the
 raw history, and the grouped scan of the funnel facts (both checked equal to the report).
@@ -98,7 +98,7 @@ def log(message: str) -> None:
 
 
 def walk(start: datetime.datetime, now: datetime.datetime) -> list[tuple[str, datetime.datetime]]:
-    """A deal's history: a random walk through the stages, about five entries."""
+    """A deal's history: a random walk through the stages, five entries on average."""
     at, stage, steps = start, 0, [("Qualification", start)]
     while len(steps) < 9:
         at = at + datetime.timedelta(seconds=rng.expovariate(1 / (9 * 86400)))
@@ -107,17 +107,17 @@ def walk(start: datetime.datetime, now: datetime.datetime) -> list[tuple[str, da
         roll = rng.random()
         last = steps[-1][0]
         if last in ("Won", "Lost"):
-            if roll < 0.1:  # reopened
+            if roll < 0.2:  # reopened
                 stage = rng.randrange(4)
                 steps.append((OPEN[stage], at))
                 continue
             break
         if roll < 0.10:
             steps.append(("Lost", at))
-        elif roll < 0.18 and stage > 0:
+        elif roll < 0.22 and stage > 0:
             stage -= 1
             steps.append((OPEN[stage], at))
-        elif roll < 0.28 and stage < 2:
+        elif roll < 0.32 and stage < 2:
             stage += 2
             steps.append((OPEN[stage], at))
         elif stage == 3 or roll > 0.97:
@@ -612,6 +612,14 @@ measure(
 measure(
     "history, a quarter, group_by=team",
     lambda: get("/api/v1/reports/funnel/history", {**quarter, "group_by": "team"}),
+)
+measure(
+    "history, a quarter, group_by=source",
+    lambda: get("/api/v1/reports/funnel/history", {**quarter, "group_by": "source"}),
+)
+measure(
+    "history, twelve months, group_by=month",
+    lambda: get("/api/v1/reports/funnel/history", {**year, "group_by": "month"}),
 )
 
 print(f"\n[{VENDOR}] {total:,} deals, {n_changes:,} stage changes; milliseconds")

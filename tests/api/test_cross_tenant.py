@@ -395,3 +395,123 @@ def test_a_reference_to_a_rival_record_is_refused_like_a_missing_one(
     assert theirs.status_code == 422
     assert theirs.json() == missing.json()
     assert not other_org_records.leaked_markers(theirs.content.decode())
+
+
+# -- reports narrowed by another organisation's records -------------------------------------
+
+
+def _won_and_open_deals(by, owner, *, name: str, account=None, pipeline=None):
+    """A deal won ten days ago and an open one that entered Qualification twenty days ago,
+    owned by `owner` (both with their stage history)."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from funia.sales import opportunities
+
+    pipeline = pipeline or factories.pipeline(by)
+    now = timezone.now()
+    won = opportunities.opportunity_create(
+        by=by,
+        name=f"{name} won",
+        pipeline_id=pipeline.pk,
+        owner_id=owner.pk,
+        account_id=account.pk if account else None,
+        amount=Decimal("987654.32"),
+        stage_history=[
+            {"stage": "Qualification", "at": now - datetime.timedelta(days=40)},
+            {"stage": "Won", "at": now - datetime.timedelta(days=10)},
+        ],
+    )
+    still_open = opportunities.opportunity_create(
+        by=by,
+        name=f"{name} open",
+        pipeline_id=pipeline.pk,
+        owner_id=owner.pk,
+        account_id=account.pk if account else None,
+        amount=Decimal("123456.78"),
+        stage_history=[{"stage": "Qualification", "at": now - datetime.timedelta(days=20)}],
+    )
+    return pipeline, won, still_open
+
+
+def test_the_territory_coverage_never_shows_another_organisations_territories_or_accounts(
+    client_of_acme, admin, outsider, other_org_records
+):
+    from funia.sales.territories import services as territory_services
+
+    acme_bg = territory_services.territory_create(by=admin, name="Acme BG", countries=["BG"])
+    shop = factories.account(admin, name="Acme Sofia shop", country="BG")
+    _won_and_open_deals(admin, admin.user, name="Acme", account=shop)
+    # Rival's accounts match Acme's rules too (BG), with deals won and open; Rival's own
+    # territory takes BG accounts as well.
+    rival_bg = factories.account(outsider, name="Rival Secret Account BG", country="BG")
+    _won_and_open_deals(outsider, outsider.user, name="Rival Secret Deal BG", account=rival_bg)
+    before = other_org_records.snapshot()
+
+    response = client_of_acme.call(
+        "get",
+        "/reports/territories",
+        {"from": "2000-01-01", "to": "2100-01-01", "active_months": 120},
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [row["territory"] for row in body["territories"]] == [acme_bg.pk, None]
+    bg, nowhere = body["territories"]
+    assert (bg["accounts"], bg["customers"], bg["prospects"]) == (1, 1, 0)
+    assert (bg["open_deals"], bg["open_pipeline"]) == (1, "123456.78")
+    assert (bg["won_deals"], bg["revenue"]) == (1, "987654.32")
+    assert nowhere["accounts"] == nowhere["open_deals"] == nowhere["won_deals"] == 0
+    assert body["total"]["accounts"] == 1
+    assert body["total"]["revenue"] == "987654.32"
+    assert other_org_records.ids["user"] not in body["total"]["rep_ids"]
+    assert not other_org_records.leaked_markers(response.content.decode())
+    assert other_org_records.snapshot() == before
+
+
+@pytest.mark.parametrize("narrowed_by", ["owner", "team"])
+def test_the_funnel_history_of_another_organisations_owner_or_team_is_empty(
+    client_of_acme, admin, outsider, other_org_records, narrowed_by
+):
+    from funia.core.models import Membership, User
+
+    acme_pipeline, _won, _open = _won_and_open_deals(admin, admin.user, name="Acme")
+    # Rival's rep also belongs to Acme and owns Acme deals: Rival's team still counts
+    # nothing of Acme's, and the rep's own Acme deals are Acme's to report.
+    rival_rep = User.objects.get(pk=other_org_records.ids["user"])
+    _won_and_open_deals(outsider, rival_rep, name="Rival Secret Deal history")
+    Membership.objects.create(tenant=admin.tenant, user=rival_rep, role="sales_rep")
+    _won_and_open_deals(admin, rival_rep, name="Acme deal of a shared rep", pipeline=acme_pipeline)
+    rival = {"owner": other_org_records.ids["admin_user"], "team": other_org_records.ids["team"]}
+    query = {"pipeline": acme_pipeline.pk, narrowed_by: rival[narrowed_by]}
+    before = other_org_records.snapshot()
+
+    everything = client_of_acme.call(
+        "get", "/reports/funnel/history", {"pipeline": query["pipeline"]}
+    )
+    narrowed = client_of_acme.call("get", "/reports/funnel/history", query)
+    grouped = client_of_acme.call(
+        "get", "/reports/funnel/history", {**query, "group_by": narrowed_by}
+    )
+    stage = everything.json()["stages"][0]["stage"]
+    deals = client_of_acme.call(
+        "get", "/reports/funnel/history/drilldown", {**query, "stage": stage, "limit": 500}
+    )
+
+    # Acme's deals are there: the administrator's and the shared rep's.
+    assert everything.json()["stages"][0]["entered"] == 4
+    assert narrowed.status_code == grouped.status_code == deals.status_code == 200
+    assert all(row["entered"] == 0 for row in narrowed.json()["stages"])
+    assert all(row["entered"] == 0 for row in grouped.json()["stages"])
+    assert grouped.json()["groups"] == []
+    assert deals.json()["count"] == 0
+    # Grouped by team without the filter, the shared rep's Acme deals are in no Rival team.
+    by_team = client_of_acme.call(
+        "get", "/reports/funnel/history", {"pipeline": acme_pipeline.pk, "group_by": "team"}
+    )
+    assert [group["key"] for group in by_team.json()["groups"]] == [None]
+    for response in (narrowed, grouped, deals, by_team):
+        assert not other_org_records.leaked_markers(response.content.decode())
+    assert other_org_records.snapshot() == before

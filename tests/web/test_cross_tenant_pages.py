@@ -5,6 +5,8 @@ routed. A URL keyword this module does not know fails the walk: extend RECORD_OF
 the other_org_records fixture) rather than skipping it.
 """
 
+import re
+
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
@@ -264,3 +266,133 @@ def html_of_home(browser) -> str:
     response = browser.get(reverse("home"))
     assert response.status_code == 200
     return response.content.decode()
+
+
+# -- reports narrowed by another organisation's team or owner -------------------------------
+
+RIVAL_AMOUNTS = ("987654.32", "987,654.32", "123456.78", "123,456.78")
+
+
+def _deals_with_history(by, owner, *, name: str, won="987654.32", still_open="123456.78"):
+    """In a new pipeline of `by`'s organisation: a deal won ten days ago and an open one in
+    Qualification since twenty days, owned by `owner` (a user)."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from funia.sales import opportunities
+
+    pipeline = factories.pipeline(by, name=f"{name} pipeline", is_default=True)
+    now = timezone.now()
+    for suffix, amount, history in (
+        ("won", won, [("Qualification", 40), ("Won", 10)]),
+        ("open", still_open, [("Qualification", 20)]),
+    ):
+        opportunities.opportunity_create(
+            by=by,
+            name=f"{name} {suffix}",
+            pipeline_id=pipeline.pk,
+            owner_id=owner.pk,
+            amount=Decimal(amount),
+            stage_history=[
+                {"stage": stage, "at": now - datetime.timedelta(days=days)}
+                for stage, days in history
+            ],
+        )
+    return pipeline
+
+
+def _shows_rival_numbers(text: str) -> bool:
+    return any(amount in text for amount in RIVAL_AMOUNTS)
+
+
+@pytest.mark.parametrize("role", ["admin", "sales_manager"])
+def test_the_dashboard_of_another_organisations_team_shows_your_own_view_instead(
+    web_as, admin, outsider, other_org_records, role
+):
+    from funia.analytics.dashboard.views import ELEMENTS, EXPORTS
+    from funia.core.models import User
+
+    acme_rep = factories.member(admin.tenant, "sales_rep")
+    manager = factories.member(admin.tenant, "sales_manager")
+    factories.team(admin, "Acme team", manager=manager, members=[acme_rep])
+    _deals_with_history(admin, acme_rep.user, name="Acme", won="4321.00", still_open="1234.00")
+    # The numbers of Rival's team: deals of its members in Rival's default pipeline.
+    rival_rep = User.objects.get(pk=other_org_records.ids["user"])
+    _deals_with_history(outsider, rival_rep, name="Rival Secret Deal team")
+    browser = web_as(admin if role == "admin" else manager)
+    rival_team = other_org_records.ids["team"]
+    theirs = {"scope": "team", "team": rival_team}
+    url = reverse("sales_dashboard")
+    before = other_org_records.snapshot()
+
+    page = browser.get(url, theirs)
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "You may not choose that view; showing your default one." in html
+    # No link or fragment keeps the refused scope (the language form only echoes the request).
+    links = re.findall(r'(?:href|hx-get)="([^"]*)"', html.replace("&amp;", "&"))
+    assert any("element=" in link for link in links)
+    assert not [link for link in links if re.search(rf"[?&]team={rival_team}(&|$)", link)]
+    assert not other_org_records.leaked_markers(html)
+    assert not _shows_rival_numbers(html)
+    for element in ELEMENTS:
+        fragment = browser.get(url, {**theirs, "element": element})
+        assert fragment.status_code == 200, element
+        text = fragment.content.decode()
+        assert not other_org_records.leaked_markers(text), element
+        assert not _shows_rival_numbers(text), element
+    for export in EXPORTS:
+        table = browser.get(url, {**theirs, "export": export})
+        assert table.status_code in (200, 404), export
+        assert not _shows_rival_numbers(table.content.decode()), export
+    # Instead: the reader's default view, with Acme's deals (the company, or the manager's
+    # team).
+    funnel = browser.get(url, {**theirs, "export": "funnel"}).content.decode()
+    assert "1234.00" in funnel
+    assert other_org_records.snapshot() == before
+
+
+@pytest.mark.parametrize("narrowed_by", ["owner", "team"])
+def test_the_funnel_history_page_of_another_organisations_owner_or_team_is_empty(
+    acme_admin_browser, admin, outsider, other_org_records, narrowed_by
+):
+    import csv
+    import io
+
+    from funia.core.models import User
+
+    acme = _deals_with_history(admin, admin.user, name="Acme", won="4321.00", still_open="1234.00")
+    rival_rep = User.objects.get(pk=other_org_records.ids["user"])
+    _deals_with_history(outsider, rival_rep, name="Rival Secret Deal history")
+    rival = {"owner": rival_rep.pk, "team": other_org_records.ids["team"]}
+    query = {"pipeline": acme.pk, narrowed_by: rival[narrowed_by]}
+    stage = acme.stages.get(name="Qualification").pk
+    before = other_org_records.snapshot()
+
+    def entered(values: dict) -> list[str]:
+        response = acme_admin_browser.get(
+            reverse("funnel_report"), {**values, "format": "csv", "table": "history"}
+        )
+        assert response.status_code == 200
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        return [row[2] for row in rows[1:]]
+
+    page = acme_admin_browser.get(reverse("funnel_report"), query)
+    deals = acme_admin_browser.get(
+        reverse("funnel_drilldown"),
+        {**query, "report": "history", "stage": stage, "format": "csv"},
+    )
+
+    assert entered({"pipeline": acme.pk})[0] == "2"  # Acme's deals are there
+    assert set(entered(query)) == {"0"}
+    assert page.status_code == 200
+    assert deals.status_code == 200
+    assert len(list(csv.reader(io.StringIO(deals.content.decode())))) == 1  # the header only
+    for response in (page, deals):
+        text = response.content.decode()
+        assert not other_org_records.leaked_markers(text)
+        assert not _shows_rival_numbers(text)
+    assert other_org_records.snapshot() == before

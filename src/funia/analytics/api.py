@@ -41,7 +41,11 @@ HISTORY_HELP = (
 
 class HistoryDrilldownParams(HistoryParams):
     stage: Id = Field(description="a stage of the pipeline")
-    metric: Literal["entered", "advanced", "lost", "open"] = "entered"
+    metric: Literal["entered", "advanced", "not_advanced", "lost", "open"] = Field(
+        "entered",
+        description="entered, advanced, lost, open, or not_advanced (entered and did not "
+        "advance: lost + open, the deals a conversion below 100 % leaves)",
+    )
     group: str | None = Field(
         None,
         max_length=100,
@@ -51,7 +55,11 @@ class HistoryDrilldownParams(HistoryParams):
 
 
 class SnapshotDrilldownParams(SnapshotParams):
-    stage: Id | None = Field(None, description="an open stage of the pipeline (metric count)")
+    stage: Id | Literal["all"] | None = Field(
+        None,
+        description="an open stage of the pipeline (metric count); omitted or `all`: every "
+        "open stage (the totals row)",
+    )
     metric: Literal["count", "won"] = Field(
         "count",
         description="count: the deals now in the stage; won: the deals of the sales cycle",
@@ -75,8 +83,9 @@ def funnel_snapshot(request, params: Query[SnapshotParams]):
 )
 @paginate(Page)
 def funnel_snapshot_drilldown(request, params: Query[SnapshotDrilldownParams]):
+    stage_id = None if params.stage == drilldown.ALL_STAGES else params.stage
     return drilldown.snapshot_drilldown(
-        actor=request.auth, params=params, stage_id=params.stage, metric=params.metric
+        actor=request.auth, params=params, stage_id=stage_id, metric=params.metric
     )
 
 
@@ -84,6 +93,7 @@ def funnel_snapshot_drilldown(request, params: Query[SnapshotDrilldownParams]):
     "/reports/funnel/history",
     response=HistoryOut,
     by_alias=True,
+    exclude_unset=True,
     summary="Historical funnel: entered, advanced, lost, open and conversion per stage",
     description=HISTORY_HELP,
 )

@@ -18,6 +18,7 @@ from funia.analytics.filters import (
     HistoryParams,
     SnapshotParams,
     deals_in_scope,
+    pipeline_stages,
     report_pipeline,
     report_stage,
 )
@@ -31,8 +32,12 @@ METRIC_CONDITION = {
     "advanced": "f.advanced = 1",
     "lost": "f.lost = 1",
     "open": "f.advanced = 0 AND f.lost = 0",
+    # Entered and did not advance (lost + open): what a conversion below 100 % leaves.
+    "not_advanced": "f.advanced = 0",
 }
 SNAPSHOT_METRICS = ("count", "won")
+# The snapshot drill-down's `stage` for the totals row: every open stage.
+ALL_STAGES = "all"
 
 
 class _CountedDeals(TenantQuerySet):
@@ -89,7 +94,9 @@ def history_drilldown(
     fq = funnel_history.prepare(actor, params, raw=raw)
     stage = report_stage(actor, fq.pipeline, stage_id)
     if metric not in METRIC_CONDITION:
-        raise ValidationError({"metric": _("Choose entered, advanced, lost or open.")})
+        raise ValidationError(
+            {"metric": _("Choose entered, advanced, not_advanced, lost or open.")}
+        )
     if stage.kind != StageKind.OPEN and metric != "entered":
         raise ValidationError({"metric": _("A won or lost stage has only its entered deals.")})
     group_value = funnel_history.parse_group(fq, group)
@@ -110,7 +117,8 @@ def snapshot_drilldown(
     *, actor: Actor, params: SnapshotParams, stage_id: int | None, metric: str = "count", now=None
 ) -> QuerySet:
     """The live deals now in the stage (metric `count`: they make up its count, amount,
-    weighted amount and age), or the won deals of the sales cycle (metric `won`)."""
+    weighted amount and age; without a stage, the deals now in any open stage: the totals
+    row), or the won deals of the sales cycle (metric `won`)."""
     pipeline = report_pipeline(actor, params.pipeline)
     deals = deals_in_scope(actor, pipeline, params)
     if metric == "won":
@@ -119,11 +127,14 @@ def snapshot_drilldown(
         deals = won_in_window(deals, params.cycle_days, now or timezone.now())
     elif metric == "count":
         if stage_id is None:
-            raise ValidationError({"stage": _("Choose a stage.")})
-        stage = report_stage(actor, pipeline, stage_id)
-        if stage.kind != StageKind.OPEN:
-            raise ValidationError({"stage": _("The snapshot lists open stages only.")})
-        deals = deals.filter(stage=stage)
+            # The open stages by id, as the report counts its totals.
+            open_ids = [s.pk for s in pipeline_stages(actor, pipeline) if s.kind == StageKind.OPEN]
+            deals = deals.filter(stage_id__in=open_ids)
+        else:
+            stage = report_stage(actor, pipeline, stage_id)
+            if stage.kind != StageKind.OPEN:
+                raise ValidationError({"stage": _("The snapshot lists open stages only.")})
+            deals = deals.filter(stage=stage)
     else:
         raise ValidationError({"metric": _("Choose count or won.")})
     return (

@@ -82,7 +82,10 @@ class HistoryOut(Schema):
     mode: str
     group_by: str | None
     stages: list[HistoryStageOut]
-    groups: list[HistoryGroupOut] | None = Field(None, description="only with group_by")
+    # Absent without group_by (the route leaves out unset fields): never null.
+    groups: list[HistoryGroupOut] = Field(
+        default_factory=list, description="one funnel per group; only with group_by"
+    )
 
     model_config = {"populate_by_name": True}
 

@@ -36,6 +36,9 @@ REPORT_FIELDS = (
     "cycle_days",
 )
 PAGE_SIZE = 50
+# The drill-downs of a historical funnel's open stage, in the order of the page's tabs;
+# not_advanced (lost + open) is what its conversion leaves.
+HISTORY_METRICS = ("entered", "advanced", "not_advanced", "lost", "open")
 
 
 def _values(request, names=REPORT_FIELDS) -> dict:
@@ -77,6 +80,9 @@ def _with_links(report: dict, values: dict, kind: str) -> None:
         for row in report["stages"]:
             row["url"] = f"{base}?{_query(values, report='snapshot', stage=row['stage'])}"
         report["won_url"] = f"{base}?{_query(values, report='snapshot', metric='won')}"
+        report["total_url"] = (
+            f"{base}?{_query(values, report='snapshot', stage=drilldown.ALL_STAGES)}"
+        )
         return
 
     def link(rows, group=None):
@@ -90,7 +96,7 @@ def _with_links(report: dict, values: dict, kind: str) -> None:
                     metric=metric,
                     group=group,
                 )
-                for metric in ("entered", "advanced", "lost", "open")
+                for metric in HISTORY_METRICS
             }
 
     link(report["stages"])
@@ -222,13 +228,15 @@ def funnel_drilldown(request):
     report = values.get("report", "history")
     report_values = {k: v for k, v in values.items() if k in REPORT_FIELDS}
     context = {"values": values, "report": report, "errors": {}, "page": None}
-    stage_id = values.get("stage")
-    stage_id = int(stage_id) if stage_id and stage_id.isdecimal() else None
+    raw_stage = values.get("stage")
+    stage_id = int(raw_stage) if raw_stage and raw_stage.isdecimal() else None
     metric = values.get("metric")
     try:
         if report == "snapshot":
             params, errors = _parse(SnapshotParams, report_values)
             metric = metric or "count"
+            if raw_stage not in (None, drilldown.ALL_STAGES) and stage_id is None:
+                raise ValidationError({"stage": _("Choose a stage, or all.")})
             deals = drilldown.snapshot_drilldown(
                 actor=actor, params=params, stage_id=stage_id, metric=metric
             )
@@ -265,11 +273,13 @@ def funnel_drilldown(request):
         context["metric_label"] = {
             "entered": _("entered"),
             "advanced": _("advanced"),
+            "not_advanced": _("did not advance (lost or open)"),
             "lost": _("lost"),
             "open": _("open"),
             "count": _("deals now in the stage"),
             "won": _("won deals of the sales cycle"),
         }.get(metric, metric)
+        context["all_open_stages"] = report == "snapshot" and metric == "count" and not stage_id
         context["base_query"] = _query(values)
         context["csv_url"] = f"?{_query(values, format='csv')}"
         context["back_url"] = f"{reverse('funnel_report')}?{_query(report_values)}"
@@ -280,11 +290,7 @@ def funnel_drilldown(request):
                     "url": f"?{_query(values, metric=m)}",
                     "current": m == metric,
                 }
-                for m in (
-                    ("entered", "advanced", "lost", "open")
-                    if context["stage"].kind == "open"
-                    else ("entered",)
-                )
+                for m in (HISTORY_METRICS if context["stage"].kind == "open" else ("entered",))
             ]
     return render_page_or_fragment(
         request, "analytics/funnel_drilldown.html", "analytics/_drilldown_rows.html", context

@@ -319,5 +319,6 @@ def test_every_forecast_number_opens_its_deals(web_as, admin, sales):
     browser = web_as(admin)
     html = element(browser, "forecast")
     found = links(html, "/reports/forecast/deals/")
-    assert len(found) == 12  # three months: three categories and won
+    # Three months: three categories, won, and the commit forecast.
+    assert len(found) == 15
     assert all(browser.get(u).status_code == 200 for u in found)

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from funia.analytics.plan_risk.services import Subject, plan_risk, plan_risk_deals, plan_risk_many
 from funia.core.records import record_create
+from funia.sales import opportunities
 from funia.sales.models import Quota
 from tests import factories
 from tests.analytics.plan_risk.conftest import NOW, Q2
@@ -185,7 +186,70 @@ def test_one_pipeline_only(admin, history):
     assert one["expected"] == Decimal("5325.00")
     assert {row["pipeline"] for row in one["stages"]} == {history.pipeline.pk}
     assert everything["open_count"] == 9
-    assert everything["won"] == one["won"]  # the fact is every pipeline's
+
+
+def test_with_a_pipeline_won_is_that_pipelines_and_the_quota_stays_whole(admin, history):
+    month_quotas(admin, history.rep.user, Decimal("3000"))
+    renewals = factories.pipeline(admin, name="Renewals")
+    # Won in the quarter (3 June) in the other pipeline, and in the first pipeline.
+    opportunities.opportunity_create(
+        by=admin,
+        name="Renewal won",
+        pipeline_id=renewals.pk,
+        owner_id=history.rep.user.pk,
+        amount=Decimal("4000"),
+        stage_history=[{"stage": "Won", "at": NOW - datetime.timedelta(days=12)}],
+    )
+
+    def risk(pipeline=None):
+        return plan_risk(
+            actor=admin,
+            kind="quarter",
+            start=Q2,
+            user_id=history.rep.user.pk,
+            pipeline_id=pipeline.pk if pipeline else None,
+            now=NOW,
+        )
+
+    everything, first, other = risk(), risk(history.pipeline), risk(renewals)
+
+    assert everything["won"] == Decimal("6500.00")  # P1 + P2 + the renewal
+    assert first["won"] == Decimal("2500.00")  # P1 + P2 only
+    assert other["won"] == Decimal("4000.00")
+    assert everything["quota"] == first["quota"] == other["quota"] == Decimal("9000.00")
+    # The gap compares the whole quota with that pipeline's won and expected.
+    assert first["forecast"] == Decimal("2500.00") + first["expected"]
+    assert first["gap"] == Decimal("9000.00") - first["forecast"]
+    assert other["expected"] == Decimal("0.00")
+    assert other["gap"] == Decimal("5000.00")
+    assert first["remaining"] == Decimal("6500.00")
+    assert other["remaining"] == Decimal("5000.00")
+
+
+def test_with_a_pipeline_a_team_counts_its_members_wins_in_that_pipeline_only(admin, history):
+    team = factories.team(admin, "Sofia", members=[history.rep, history.other])
+    renewals = factories.pipeline(admin, name="Renewals")
+    opportunities.opportunity_create(
+        by=admin,
+        name="Renewal won",
+        pipeline_id=renewals.pk,
+        owner_id=history.other.user.pk,
+        amount=Decimal("700"),
+        stage_history=[{"stage": "Won", "at": NOW - datetime.timedelta(days=2)}],
+    )
+    reports = plan_risk_many(
+        actor=admin,
+        kind="quarter",
+        start=Q2,
+        subjects=[
+            Subject("team", team.pk, "Sofia", (history.rep.user.pk, history.other.user.pk)),
+            Subject("user", history.other.user.pk, "other", (history.other.user.pk,)),
+        ],
+        pipeline_id=renewals.pk,
+        now=NOW,
+    )
+    assert reports[("team", team.pk)]["won"] == Decimal("700.00")
+    assert reports[("user", history.other.user.pk)]["won"] == Decimal("700.00")
 
 
 def test_the_reader_sees_only_whom_their_role_allows(admin, history):

@@ -171,3 +171,9 @@ def scene(admin, rep, manager):
 
 
 PERIOD = {"start": datetime.date(2025, 1, 1), "end": datetime.date(2025, 7, 1)}
+# The scene's customers, seen at the end of that period: every win of the scene is within
+# the default active window of twelve months ending on this day.
+AS_OF = datetime.date(2025, 6, 30)
+# The API and the pages end the active window today: the widest window keeps the scene's
+# wins of 2024 and 2025 in it.
+EVER = {"active_months": 120}

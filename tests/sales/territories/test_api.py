@@ -1,13 +1,19 @@
 """The API of territories, of a territory's accounts and of the coverage report."""
 
+import datetime
+import zoneinfo
+
 import pytest
 
+from funia.core import periods
 from funia.sales.models import Territory
+from funia.sales.territories.selectors import months_before
+from tests import factories
 from tests.conftest import tenant_snapshot
-from tests.sales.territories.conftest import PERIOD
+from tests.sales.territories.conftest import EVER, PERIOD, make_deal
 from tests.sales.territories.helpers import account, territory
 
-QUERY = {"from": PERIOD["start"].isoformat(), "to": PERIOD["end"].isoformat()}
+QUERY = {"from": PERIOD["start"].isoformat(), "to": PERIOD["end"].isoformat(), **EVER}
 
 
 @pytest.fixture
@@ -124,9 +130,9 @@ def test_the_accounts_of_a_territory_as_prospects_or_customers(scene, api_as):
     api = api_as(scene.admin)
     url = f"/territories/{scene.bulgaria.pk}/accounts"
 
-    everyone = api.call("get", url).json()
-    prospects = api.call("get", url, {"status": "prospect"}).json()
-    customers = api.call("get", url, {"status": "customer"}).json()
+    everyone = api.call("get", url, EVER).json()
+    prospects = api.call("get", url, {"status": "prospect", **EVER}).json()
+    customers = api.call("get", url, {"status": "customer", **EVER}).json()
 
     assert everyone["count"] == 3
     assert {a["name"] for a in prospects["items"]} == {"Manager's Varna shop"}
@@ -153,6 +159,7 @@ def test_the_coverage_report_in_the_api(scene, api_as):
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["from"] == "2025-01-01" and body["to"] == "2025-07-01"
+    assert body["active_months"] == 120
     assert body["currency"] == scene.admin.tenant.currency
     bulgaria = body["territories"][0]
     assert bulgaria == {
@@ -188,12 +195,58 @@ def test_a_rep_and_an_administrator_see_different_coverage(scene, api_as):
         {"from": "not a date"},
         {"from": "0001-01-01"},
         {"to": "9999-12-31"},
+        {"active_months": "0"},
+        {"active_months": "121"},
+        {"active_months": "-3"},
+        {"active_months": "twelve"},
+        {"active_months": "1.5"},
     ],
 )
 def test_a_bad_period_answers_422(api, query):
     response = api.call("get", "/reports/territories", query)
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
+    if "active_months" in query:
+        assert "active_months" in response.content.decode()
+
+
+@pytest.mark.parametrize("months", ["0", "121", "twelve"])
+def test_a_bad_active_window_of_a_territorys_accounts_answers_422(api, admin, months):
+    t = territory(admin, "T")
+    response = api.call("get", f"/territories/{t.pk}/accounts", {"active_months": months})
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_an_account_whose_only_win_is_older_than_the_window_is_a_prospect(api, admin):
+    today = periods.today(admin.tenant)
+    bulgaria = territory(admin, "Bulgaria", countries=["BG"])
+    make_deal(
+        admin,
+        factories.pipeline(admin),
+        stage="Won",
+        amount="100",
+        owner=admin,
+        account_obj=account(admin, "Lapsed", country="BG"),
+        won_at=datetime.datetime.combine(
+            months_before(today, 13), datetime.time(12), tzinfo=zoneinfo.ZoneInfo("Europe/Sofia")
+        ),
+    )
+    url = f"/territories/{bulgaria.pk}/accounts"
+
+    body = api.call("get", "/reports/territories").json()
+    wider = api.call("get", "/reports/territories", {"active_months": 24}).json()
+
+    assert body["active_months"] == 12
+    assert body["active_since"] == months_before(today, 12).isoformat()
+    assert body["active_until"] == today.isoformat()
+    row = body["territories"][0]
+    assert (row["name"], row["customers"], row["prospects"]) == ("Bulgaria", 0, 1)
+    assert api.call("get", url).json()["items"][0]["status"] == "prospect"
+    assert wider["active_months"] == 24
+    assert (wider["territories"][0]["customers"], wider["territories"][0]["prospects"]) == (1, 0)
+    customers = api.call("get", url, {"status": "customer", "active_months": 24}).json()
+    assert [a["name"] for a in customers["items"]] == ["Lapsed"]
 
 
 def test_a_period_given_by_one_end_lasts_a_year(api):

@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 
 from funia.sales.models import Territory
 from funia.sales.territories import services
-from tests.sales.territories.conftest import PERIOD
+from tests.sales.territories.conftest import EVER, PERIOD
 from tests.sales.territories.helpers import account, territory
 
-QUERY = {"from": PERIOD["start"].isoformat(), "to": PERIOD["end"].isoformat()}
+QUERY = {"from": PERIOD["start"].isoformat(), "to": PERIOD["end"].isoformat(), **EVER}
 
 
 def html_lang(response) -> str:
@@ -124,8 +124,13 @@ def test_the_coverage_page_links_every_number_to_its_records(scene, web_as, lang
     assert "2,080.00" in html or "2\xa0080,00" in html or "2 080,00" in html
     links = set(re.findall(r'href="([^"]+)"', html.replace("&amp;", "&")))
     bg = scene.bulgaria.pk
-    assert f"/reports/territories/accounts/?territory={bg}&status=customer" in links
-    assert "/reports/territories/accounts/?territory=none&status=prospect" in links
+    # The accounts behind prospects and customers are those of the same active window.
+    assert f"/reports/territories/accounts/?territory={bg}&status=customer&active_months=120" in (
+        links
+    )
+    assert "/reports/territories/accounts/?territory=none&status=prospect&active_months=120" in (
+        links
+    )
     assert f"/reports/territories/deals/?territory={bg}&status=open" in links
     assert (
         f"/reports/territories/deals/?territory={bg}&status=won&from=2025-01-01&to=2025-07-01"
@@ -134,7 +139,7 @@ def test_the_coverage_page_links_every_number_to_its_records(scene, web_as, lang
 
     # Each page behind a number lists exactly that many records.
     customers = browser.get(
-        "/reports/territories/accounts/", {"territory": bg, "status": "customer"}
+        "/reports/territories/accounts/", {"territory": bg, "status": "customer", **EVER}
     )
     assert 'data-count="2"' in customers.content.decode()
     won = browser.get(
@@ -143,6 +148,45 @@ def test_the_coverage_page_links_every_number_to_its_records(scene, web_as, lang
     assert 'data-count="3"' in won
     nowhere = browser.get("/reports/territories/deals/", {"territory": "none", "status": "open"})
     assert 'data-count="1"' in nowhere.content.decode()
+
+
+def test_the_links_of_the_default_window_do_not_repeat_it(scene, web_as):
+    html = web_as(scene.admin).get("/reports/territories/").content.decode()
+    links = set(re.findall(r'href="([^"]+)"', html.replace("&amp;", "&")))
+    bg = scene.bulgaria.pk
+    assert f"/reports/territories/accounts/?territory={bg}&status=customer" in links
+    assert 'name="active_months"' in html
+
+
+def test_an_old_win_makes_a_prospect_on_the_page_and_a_wider_window_a_customer(scene, web_as):
+    browser = web_as(scene.admin)
+    bg = scene.bulgaria.pk
+    # The scene's wins are of 2024 and 2025: a one-month window ending today has none.
+    narrow = {"territory": bg, "active_months": "1"}
+    customers = browser.get("/reports/territories/accounts/", {**narrow, "status": "customer"})
+    prospects = browser.get("/reports/territories/accounts/", {**narrow, "status": "prospect"})
+    assert 'data-count="0"' in customers.content.decode()
+    assert 'data-count="3"' in prospects.content.decode()
+    wide = browser.get(
+        "/reports/territories/accounts/", {"territory": bg, "status": "customer", **EVER}
+    )
+    assert 'data-count="2"' in wide.content.decode()
+
+
+@pytest.mark.parametrize("months", ["0", "121", "twelve"])
+def test_a_bad_active_window_is_shown_and_the_default_used(scene, web_as, months):
+    browser = web_as(scene.admin)
+    page = browser.get("/reports/territories/", {**QUERY, "active_months": months})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "alert-error" in html and "active_months" in html
+    # The valid period is kept; the window falls back to twelve months.
+    assert "2,080.00" in html
+    accounts = browser.get(
+        "/reports/territories/accounts/", {"territory": scene.bulgaria.pk, "active_months": months}
+    )
+    assert accounts.status_code == 200
+    assert "alert-error" in accounts.content.decode()
 
 
 def test_the_coverage_fragment_for_htmx(scene, web_as):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from funia.analytics.dashboard import charts
 from funia.analytics.dashboard.risk import RiskParams, deals_at_risk, describe
 from funia.analytics.dashboard.scope import COMPANY, ME, Scope
+from funia.analytics.drilldown import ALL_STAGES
 from funia.analytics.filters import HistoryParams, SnapshotParams
 from funia.analytics.funnel_history import NO_GROUP, historical_funnel
 from funia.analytics.funnel_snapshot import snapshot_funnel
@@ -99,6 +100,10 @@ def funnel_element(actor: Actor, scope: Scope, pipeline: Pipeline) -> dict:
         "chart": chart,
         "currency": currency,
         "total_amount_text": money(report["total_amount"], currency),
+        # Every open deal of the stages above: the totals.
+        "total_url": url(
+            "funnel_drilldown", {**filters, "report": "snapshot", "stage": ALL_STAGES}
+        ),
         "report_url": url("funnel_report", filters),
     }
 
@@ -156,7 +161,7 @@ def conversion_element(
             query.update(group_by="owner", group=group)
         return {
             metric: url("funnel_drilldown", {**query, "metric": metric})
-            for metric in ("entered", "advanced", "lost", "open")
+            for metric in ("entered", "advanced", "not_advanced", "lost", "open")
         }
 
     def cells(stages: list[dict], before: list[dict], group=None) -> list[dict]:
@@ -379,6 +384,10 @@ def forecast_element(actor: Actor, scope: Scope, pipeline_id=None) -> dict:
                     "forecast_drilldown", {**query, "month": row["key"], "category": "won"}
                 ),
                 "commit_forecast": row["commit_forecast"],
+                "commit_forecast_url": url(
+                    "forecast_drilldown",
+                    {**query, "month": row["key"], "category": "commit_forecast"},
+                ),
                 "best_case_forecast": row["best_case_forecast"],
                 "plan": row["plan"],
                 "commit_forecast_text": money(row["commit_forecast"], currency),

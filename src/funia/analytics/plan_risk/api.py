@@ -4,7 +4,7 @@ period, and the open deals the expectation rests on. Definitions: `services`."""
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from funia.analytics.plan_risk import services
+from funia.analytics.plan_risk import selectors, services
 from funia.analytics.plan_risk.schemas import (
     PlanRiskDealOut,
     PlanRiskDealsParams,
@@ -21,7 +21,8 @@ PLAN_RISK_HELP = (
     "its own quota sums its months'), what is won (live deals now won whose win falls in "
     "the period, owned by the rep or the team's current members), and what the open deals "
     "in scope (live, open, owned by the rep or members, that you may see; every pipeline "
-    "unless `pipeline`) are expected to bring by the period's end. Per open stage, the win "
+    "unless `pipeline`; with `pipeline`, won is that pipeline's too, while the quota stays "
+    "whole) are expected to bring by the period's end. Per open stage, the win "
     "rate is the share now won of the deals that entered the stage in the last 365 days "
     "and are closed now (the organisation's history of the stage), or the stage's "
     "probability with fewer than 10 such deals (`win_rate_source`); the time to win is the "
@@ -60,17 +61,20 @@ def plan_risk_report(request, params: Query[PlanRiskParams]):
     "/reports/plan-risk/deals",
     response=list[PlanRiskDealOut],
     operation_id="plan_risk_deals",
-    summary="The open deals counted in a plan risk's expected amount",
+    summary="The open deals counted in a plan risk's expected amount, or every open deal",
     description=(
         "The deals behind `expected` of the same parameters (optionally of one `stage`), "
-        "largest contribution first; their `expected` add up to the report's."
+        "largest contribution first; their `expected` add up to the report's. With "
+        "`deals=open`: every open deal in scope (the report's `open_count` and "
+        "`open_amount`, of the stage when given), the counted ones first."
     ),
 )
 @paginate(Page)
 def plan_risk_deals(request, params: Query[PlanRiskDealsParams]):
     kind, start = services.parse_period(params.period, request.auth.tenant)
-    return services.plan_risk_deals(
+    return selectors.plan_risk_deal_list(
         actor=request.auth,
+        deals=params.deals,
         kind=kind,
         start=start,
         user_id=params.user,

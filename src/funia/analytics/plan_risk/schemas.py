@@ -2,6 +2,7 @@
 organisation's currency (`currency`), like every amount of the API."""
 
 import datetime
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -26,6 +27,12 @@ class PlanRiskParams(RejectNul, Schema):
 
 class PlanRiskDealsParams(PlanRiskParams):
     stage: Id | None = Field(None, description="only the deals of this open stage")
+    deals: Literal["expected", "open"] = Field(
+        "expected",
+        description="expected (default): the deals counted in `expected`; open: every open "
+        "deal in scope (behind `open_count`, `open_amount` and, with `won`, `forecast`), "
+        "`expected` null for those that do not count in the period",
+    )
 
 
 class PlanRiskStageOut(Schema):
@@ -135,10 +142,15 @@ class PlanRiskDealOut(Schema):
     amount_base: str | None = Field(description="the amount in the organisation's currency")
     stage_entered_at: datetime.datetime
     expected_close_date: datetime.date | None = Field(description="the rep's date, if any")
-    expected_close: datetime.datetime = Field(description="when the report expects the close")
+    expected_close: datetime.datetime | None = Field(
+        description="when the report expects the close; null when unknown (deals=open only)"
+    )
     win_rate: float
     win_rate_source: str
-    expected: str = Field(description="amount_base x win_rate, rounded to cents")
+    expected: str | None = Field(
+        description="amount_base x win_rate, rounded to cents; null when the deal does not "
+        "count in the period (deals=open only)"
+    )
 
     @staticmethod
     def resolve_owner_name(obj):

@@ -3,9 +3,11 @@
 Definitions (binding; shown on the page and in the API documentation):
 - **quota**: the plan of the rep or team for the period (`funia.sales.plans`: its own quota,
   else the sum of its months' or quarters'; a team without one plans the sum of its current
-  members' plans); null when none is set.
+  members' plans); null when none is set. Quotas are not per pipeline: with a pipeline
+  chosen, the quota is still the whole quota of the rep or team.
 - **won**: the fact (`funia.sales.plans`): live deals now won whose win falls in the period,
-  owned by the rep or by the team's current members (every pipeline).
+  owned by the rep or by the team's current members, in every pipeline unless one is
+  chosen (then only that pipeline's wins).
 - **open deals in scope**: live open deals owned by the rep or by the team's current
   members that the reader may see, in every pipeline unless one is chosen.
 - **win rate of a stage** (history): of the deals (live) that entered the stage in the last
@@ -25,6 +27,10 @@ Definitions (binding; shown on the page and in the API documentation):
   **gap** = quota - forecast (null without a quota); **at_risk** = gap > 0;
   **coverage** = open amount (every open deal in scope) / (quota - won), null when nothing
   remains to win or without a quota.
+
+With a pipeline chosen, won and expected are that pipeline's (the same scope on both
+sides of the forecast) while the quota stays whole: the gap then says how much of the
+whole plan that pipeline alone leaves open.
 """
 
 import datetime
@@ -33,7 +39,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -256,6 +262,22 @@ def _open_deals(actor: Actor, owner_ids, stage_ids, *, details: bool = False):
     ).order_by("id")
 
 
+def won_by_owner(
+    tenant, start: datetime.datetime, end: datetime.datetime, owner_ids, pipeline_id=None
+) -> dict[int, Decimal]:
+    """{owner: won amount} of the owners' deals won in [start, end) (`plans.won_deals`, the
+    fact), only of the pipeline when one is given; one grouped query."""
+    qs = plans.won_deals(tenant, start=start, end=end, owner_ids=sorted(set(owner_ids)))
+    if pipeline_id is not None:
+        qs = qs.filter(pipeline_id=pipeline_id)
+    rows = qs.values("owner_id").annotate(total=Sum("amount_base")).order_by()
+    return {row["owner_id"]: row["total"] or Decimal("0") for row in rows}
+
+
+def _won_of(won: dict[int, Decimal], owner_ids) -> Decimal:
+    return _money(sum((won.get(owner, Decimal("0")) for owner in set(owner_ids)), Decimal("0")))
+
+
 @dataclass
 class _Period:
     kind: str
@@ -367,7 +389,8 @@ def plan_risk_many(
     now=None,
 ) -> dict[tuple[str, int], dict]:
     """The plan risk of several reps and teams for one period, in a fixed number of
-    queries: {subject.key: report}."""
+    queries: {subject.key: report}. With `pipeline_id`, won and expected are that
+    pipeline's and the quota is the whole one (see the module's definitions)."""
     now = now or timezone.now()
     tenant = actor.tenant
     period = _period(tenant, kind, start)
@@ -385,11 +408,7 @@ def plan_risk_many(
         user_ids=sorted({s.id for s in subjects if s.kind == "user"} | owners),
         team_ids=[s.id for s in subjects if s.kind == "team"],
     )
-    monthly = (
-        plans.won_by_owner_month(tenant, start=period.start, end=period.end, owner_ids=owners)
-        if owners
-        else {}
-    )
+    won = won_by_owner(tenant, period.begin, period.finish, owners, pipeline_id) if owners else {}
     reports = {}
     for subject in subjects:
         deals = [d for owner in sorted(set(subject.owner_ids)) for d in deals_of.get(owner, [])]
@@ -401,7 +420,7 @@ def plan_risk_many(
             quota=plans.team_plan(quotas, subject.id, subject.owner_ids, kind, start)
             if subject.kind == "team"
             else plans.rolled_up_plan(quotas.get(subject.key, {}), kind, start),
-            won=plans.fact_from(monthly, subject.owner_ids, kind, start),
+            won=_won_of(won, subject.owner_ids),
             tenant=tenant,
             now=now,
         )

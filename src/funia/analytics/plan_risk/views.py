@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from funia.analytics.plan_risk import services
+from funia.analytics.plan_risk import selectors, services
 from funia.core import periods
 from funia.customers.exports import neutralise
 from funia.sales.models import Pipeline
@@ -115,6 +115,7 @@ def _context(request, values: dict) -> dict:
     deals_url = reverse("plan_risk_deals")
     for row in report["stages"]:
         row["url"] = f"{deals_url}?{_query(shown, stage=row['stage'])}"
+        row["open_url"] = f"{deals_url}?{_query(shown, stage=row['stage'], deals=selectors.OPEN)}"
     subjects = subject_choices(actor)
     return {
         "report": report,
@@ -125,6 +126,7 @@ def _context(request, values: dict) -> dict:
         "subjects": subjects,
         "pipelines": list(Pipeline.objects.for_tenant(actor.tenant).order_by("position", "id")),
         "deals_url": f"{deals_url}?{_query(shown)}",
+        "open_deals_url": f"{deals_url}?{_query(shown, deals=selectors.OPEN)}",
         "csv_url": f"?{_query(shown, format='csv')}",
         "won_url": f"{reverse('command_center_won')}?{_query({'who': who, 'period': label})}",
         "grid_url": reverse("command_center")
@@ -199,9 +201,11 @@ def _report_csv(report: dict) -> HttpResponse:
 
 @member_required
 def plan_risk_deals(request):
-    """The open deals counted in the report's `expected` (optionally of one stage)."""
+    """The open deals counted in the report's `expected` (optionally of one stage), or with
+    `?deals=open` every open deal in scope."""
     actor = request.actor
-    values = _values(request, (*FIELDS, "stage"))
+    values = _values(request, (*FIELDS, "stage", "deals"))
+    which = selectors.OPEN if values.get("deals") == selectors.OPEN else selectors.EXPECTED
     args, errors = _parse(request, values)
     stage_id = None
     if values.get("stage"):
@@ -210,7 +214,7 @@ def plan_risk_deals(request):
             raise Http404
         stage_id = int(text)
     try:
-        deals = services.plan_risk_deals(actor=actor, stage_id=stage_id, **args)
+        deals = selectors.plan_risk_deal_list(actor=actor, deals=which, stage_id=stage_id, **args)
         subject = services.resolve_subject(actor, user_id=args["user_id"], team_id=args["team_id"])
     except ObjectDoesNotExist:
         raise Http404 from None
@@ -238,21 +242,31 @@ def plan_risk_deals(request):
                 d.amount_base,
                 round(float(d.win_rate), 4),
                 d.expected,
-                d.expected_close.isoformat(),
+                d.expected_close.isoformat() if d.expected_close else "",
                 d.expected_close_date,
             ]
             for d in deals
         ]
         return _csv(f"plan-risk-deals-{label}.csv", lines)
     page = Paginator(deals, PAGE_SIZE).get_page(request.GET.get("page"))
-    report_values = {k: v for k, v in values.items() if k != "stage"}
+    report_values = {k: v for k, v in values.items() if k not in ("stage", "deals")}
     context = {
         "page": page,
         "errors": errors,
         "subject": subject,
         "label": label,
+        "which": which,
+        "tabs": [
+            {
+                "which": kind,
+                "url": f"?{_query({**values, 'deals': kind if kind == selectors.OPEN else None})}",
+                "current": kind == which,
+            }
+            for kind in (selectors.EXPECTED, selectors.OPEN)
+        ],
         "stage": page.object_list[0].stage if stage_id and page.object_list else None,
-        "total": sum((d.expected for d in deals), 0),
+        "total": sum((d.expected for d in deals if d.expected is not None), 0),
+        "open_total": sum((d.amount_base or 0 for d in deals), 0),
         "base_query": _query(values),
         "csv_url": f"?{_query(values, format='csv')}",
         "back_url": f"{reverse('plan_risk_report')}?{_query(report_values)}",

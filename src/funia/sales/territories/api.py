@@ -25,12 +25,17 @@ router = Router(tags=["territories"])
 COVERAGE_HELP = (
     "Per active territory, in matching order, and one row (`territory`: null) for the "
     "accounts of no territory: `reps` (active users among the territory's reps, with "
-    "`rep_ids`), `accounts` you may see, split into `customers` (at least one live deal now "
-    "won) and `prospects` (none), `open_pipeline` / `open_deals` (live deals you may see "
-    "now in an open stage, amounts in the organisation's currency), `weighted_pipeline` "
-    "(each amount times its stage's probability) and `revenue` / `won_deals` (deals won in "
-    "[from, to), default: the current calendar year). An account belongs to the first "
-    "active territory, by position, whose rules it matches."
+    "`rep_ids`), `accounts` you may see, split into `customers` (active customers: a live "
+    "deal now won whose win is in the active window, or a live order, not cancelled, dated "
+    "in it) and `prospects` (the other accounts), `open_pipeline` / `open_deals` (live deals "
+    "you may see now in an open stage, amounts in the organisation's currency), "
+    "`weighted_pipeline` (each amount times its stage's probability) and `revenue` / "
+    "`won_deals` (deals won in [from, to), default: the current calendar year). The active "
+    "window is the `active_months` months (1 to 120, default 12) ending today in the "
+    "organisation's time zone, from `active_since` to `active_until` (today), both "
+    "included; every deal and order of the organisation decides, also those you may not "
+    "see. An account belongs to the first active territory, by position, whose rules it "
+    "matches."
 )
 
 
@@ -83,11 +88,19 @@ RecordRoutes(
     response=list[TerritoryAccountOut],
     operation_id="territory_accounts",
     summary="The accounts you may see in a territory, as prospects or customers",
+    description=(
+        "`status`: `customer` (a live deal now won whose win is in the active window, or a "
+        "live order, not cancelled, dated in it) or `prospect` (neither); the active window "
+        "is the `active_months` months ending today, as in the coverage report."
+    ),
 )
 @paginate(Page)
 def territory_accounts(request, territory_id: Id, params: Query[TerritoryAccountsParams]):
     return selectors.territory_accounts(
-        actor=request.auth, territory_id=territory_id, status=params.status
+        actor=request.auth,
+        territory_id=territory_id,
+        status=params.status,
+        window=selectors.active_window(request.auth.tenant, params.active_months),
     )
 
 
@@ -100,4 +113,9 @@ def territory_accounts(request, territory_id: Id, params: Query[TerritoryAccount
     description=COVERAGE_HELP,
 )
 def territory_coverage(request, params: Query[CoverageParams]):
-    return coverage.coverage_report(actor=request.auth, start=params.from_, end=params.to)
+    return coverage.coverage_report(
+        actor=request.auth,
+        start=params.from_,
+        end=params.to,
+        active_months=params.active_months,
+    )

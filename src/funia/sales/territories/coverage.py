@@ -1,11 +1,16 @@
 """Territory coverage: per active territory (and one row for the accounts of no territory)
-its reps, its accounts split into prospects and customers, its open pipeline and its
+its reps, its accounts split into prospects and active customers, its open pipeline and its
 revenue in a period.
 
 Definitions (binding; shown on the page and in the API documentation):
 - **reps**: the territory's reps who are active users of the organisation.
-- **accounts**: live accounts you may see whose territory it is; **customers** of them have
-  at least one live deal now won (ever), **prospects** have none.
+- **accounts**: live accounts you may see whose territory it is; **customers** of them are
+  active customers: they have a live deal now won whose win (`closed_at`) is in the active
+  window, or a live order, not cancelled, dated (`ordered_on`) in it; **prospects** are the
+  other accounts of the territory. The active window is the `active_months` months (1 to
+  120, default 12) ending today in the organisation's time zone: from the same day that
+  many months ago up to today, both included. Every deal and order of the organisation
+  decides, also those you may not see: the status belongs to the account.
 - **open_pipeline** / **open_deals**: the sum of `amount_base` (organisation currency) and
   the number of the live deals you may see, now in an open stage, of accounts of the
   territory; **weighted_pipeline**: each of those amounts times its stage's probability.
@@ -31,7 +36,7 @@ from funia.core.visibility import visible_records
 from funia.customers.models import Account
 from funia.sales.models import Opportunity, StageKind, TerritoryRep
 from funia.sales.territories import matching
-from funia.sales.territories.selectors import won_deal_exists
+from funia.sales.territories.selectors import ACTIVE_MONTHS, active_customer, active_window
 
 CENT = Decimal("0.01")
 COUNTS = ("accounts", "prospects", "customers", "open_deals", "won_deals")
@@ -91,11 +96,18 @@ def _empty_row(territory_id, name: str, rep_ids: list[int]) -> dict:
 
 
 def coverage_report(
-    *, actor: Actor, start: datetime.date | None = None, end: datetime.date | None = None
+    *,
+    actor: Actor,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    active_months: int = ACTIVE_MONTHS,
+    today: datetime.date | None = None,
 ) -> dict:
-    """The coverage table the actor may see (see the module's definitions)."""
+    """The coverage table the actor may see (see the module's definitions); `today` (default:
+    today in the organisation's time zone) ends the active window."""
     tenant = actor.tenant
     start, end = coverage_period(tenant, start, end)
+    window = active_window(tenant, active_months, today=today)
     begin, finish = periods.midnight(tenant, start), periods.midnight(tenant, end)
     territories = matching.active_territories(tenant)
     reps = _active_reps(tenant, [t.pk for t in territories])
@@ -106,7 +118,7 @@ def coverage_report(
         visible_records(Account, actor)
         .annotate(
             territory_id=matching.territory_case(tenant, territories=territories),
-            customer=won_deal_exists(tenant),
+            customer=active_customer(tenant, window),
         )
         .values("territory_id")
         .annotate(n=Count("id"), customers=Count("id", filter=Q(customer=True)))
@@ -156,6 +168,9 @@ def coverage_report(
         "currency": tenant.currency,
         "from": start,
         "to": end,
+        "active_months": window.months,
+        "active_since": window.since,
+        "active_until": window.until,
         "territories": ordered,
         "total": total,
     }

@@ -10,12 +10,23 @@ from pydantic import Field, model_validator
 
 from funia.api.schemas import Id, InputSchema, ListFilter, RejectNul
 from funia.sales.schemas import money_text
+from funia.sales.territories.selectors import ACTIVE_MONTHS, MAX_ACTIVE_MONTHS, MIN_ACTIVE_MONTHS
 
 Text = Annotated[str, Field(max_length=100)]
 Rules = list[Text]
 Count = Annotated[int, Field(ge=0, le=2_147_483_647)]
 # Revenue periods stay within years the databases and time zones handle.
 Day = Annotated[datetime.date, Field(ge=datetime.date(1900, 1, 1), le=datetime.date(9998, 12, 31))]
+ActiveMonths = Annotated[
+    int,
+    Field(
+        ge=MIN_ACTIVE_MONTHS,
+        le=MAX_ACTIVE_MONTHS,
+        description="the active window of customers: this many months ending today "
+        f"(organisation time zone), {MIN_ACTIVE_MONTHS} to {MAX_ACTIVE_MONTHS}; "
+        f"default {ACTIVE_MONTHS}",
+    ),
+]
 
 
 class TerritoryFilter(ListFilter):
@@ -88,8 +99,11 @@ class TerritoryOrderIn(InputSchema):
 
 class TerritoryAccountsParams(RejectNul, Schema):
     status: Literal["prospect", "customer"] | None = Field(
-        None, description="prospect: no won deal; customer: at least one won deal"
+        None,
+        description="customer: a deal won or an order (not cancelled) in the active window; "
+        "prospect: neither",
     )
+    active_months: ActiveMonths = ACTIVE_MONTHS
 
 
 class TerritoryAccountOut(Schema):
@@ -116,6 +130,7 @@ class CoverageParams(RejectNul, Schema):
     to: Day | None = Field(
         None, description="day after the revenue period (exclusive); default: a year after from"
     )
+    active_months: ActiveMonths = ACTIVE_MONTHS
 
     model_config = {"populate_by_name": True}
 
@@ -158,6 +173,9 @@ class CoverageOut(Schema):
     currency: str
     from_: datetime.date = Field(alias="from")
     to: datetime.date
+    active_months: int
+    active_since: datetime.date = Field(description="first day of the active window")
+    active_until: datetime.date = Field(description="last day of the active window: today")
     territories: list[CoverageRowOut]
     total: CoverageRowOut
 

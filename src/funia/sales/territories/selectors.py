@@ -1,18 +1,38 @@
 """Reads of territories: the list and one territory (with its reps), the accounts of a
 territory (or of none) with their status, and the deals behind the coverage numbers."""
 
+import calendar
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.utils.translation import gettext as _
 
+from funia.core import periods
 from funia.core.actor import Actor
 from funia.core.visibility import visible_records
 from funia.customers.models import Account
 from funia.sales.models import Opportunity, StageKind, Territory, TerritoryRep
+from funia.sales.orders.models import Order, OrderStatus
 from funia.sales.territories import matching
 
 PROSPECT, CUSTOMER = "prospect", "customer"
 OPEN, WON = "open", "won"
+# The coverage's totals row in URLs and selectors: the accounts of every territory and of
+# none (every live account).
+ALL_TERRITORIES = "all"
+# The window of an active customer, in months ending today.
+ACTIVE_MONTHS, MIN_ACTIVE_MONTHS, MAX_ACTIVE_MONTHS = 12, 1, 120
 
 
 def _with_reps(qs: QuerySet, tenant) -> QuerySet:
@@ -55,33 +75,93 @@ def report_territory(actor: Actor, territory_id: int) -> tuple[Territory, list[T
     return found, [t for t in rows if t.is_active]
 
 
-def territory_scope_q(actor: Actor, territory_id: int | None, *, prefix: str = "") -> Q:
-    """The condition of a territory's accounts (None: of the accounts of no territory)."""
+def territory_scope_q(actor: Actor, territory_id: int | str | None, *, prefix: str = "") -> Q:
+    """The condition of a territory's accounts (None: of the accounts of no territory;
+    ALL_TERRITORIES: of every live account, as the coverage's totals count them)."""
     if territory_id is None:
         return matching.no_territory_q(actor.tenant, prefix=prefix)
+    if territory_id == ALL_TERRITORIES:
+        if not prefix:
+            return Q()
+        relation = prefix.removesuffix("__")
+        return Q(**{f"{relation}__isnull": False, f"{prefix}deleted_at__isnull": True})
     territory, active = report_territory(actor, territory_id)
     return matching.territory_q(actor.tenant, territory, prefix=prefix, territories=active)
 
 
-def won_deal_exists(tenant, account_ref="pk"):
-    """Has the account (OuterRef `account_ref`) a live deal now won? Then it is a customer."""
-    return Exists(
-        Opportunity.objects.for_tenant(tenant).filter(
-            account_id=OuterRef(account_ref), stage__kind=StageKind.WON
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` months earlier (the month's last day when it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class ActiveWindow:
+    """The days in which a won deal or an order makes an account an active customer:
+    from `since` to `until` (today in the organisation's time zone), both included."""
+
+    months: int
+    since: datetime.date
+    until: datetime.date
+
+
+def active_window(
+    tenant, months: int = ACTIVE_MONTHS, *, today: datetime.date | None = None
+) -> ActiveWindow:
+    """The `months` months ending today (organisation time zone): from the same day
+    `months` months ago up to today, both included. Out of 1..120 is a field error."""
+    if isinstance(months, bool) or not MIN_ACTIVE_MONTHS <= months <= MAX_ACTIVE_MONTHS:
+        raise ValidationError(
+            {
+                "active_months": _("Give a number of months from %(min)d to %(max)d.")
+                % {"min": MIN_ACTIVE_MONTHS, "max": MAX_ACTIVE_MONTHS}
+            }
         )
+    until = today or periods.today(tenant)
+    return ActiveWindow(months, months_before(until, months), until)
+
+
+def active_customer(tenant, window: ActiveWindow, account_ref="pk") -> ExpressionWrapper:
+    """Is the account (OuterRef `account_ref`) an active customer: has it a live deal now
+    won whose win (`closed_at`) is in the window, or a live order, not cancelled, dated in
+    the window? Every deal and order of the organisation counts, seen or not: the status
+    belongs to the account, not to the reader."""
+    won = Opportunity.objects.for_tenant(tenant).filter(
+        account_id=OuterRef(account_ref),
+        stage__kind=StageKind.WON,
+        closed_at__gte=periods.midnight(tenant, window.since),
+        closed_at__lt=periods.midnight(tenant, window.until + datetime.timedelta(days=1)),
     )
+    ordered = (
+        Order.objects.for_tenant(tenant)
+        .filter(
+            account_id=OuterRef(account_ref),
+            ordered_on__gte=window.since,
+            ordered_on__lte=window.until,
+        )
+        .exclude(status=OrderStatus.CANCELLED)
+    )
+    return ExpressionWrapper(Q(Exists(won)) | Q(Exists(ordered)), output_field=BooleanField())
 
 
 def territory_accounts(
-    *, actor: Actor, territory_id: int | None, status: str | None = None
+    *,
+    actor: Actor,
+    territory_id: int | None,
+    status: str | None = None,
+    window: ActiveWindow | None = None,
 ) -> QuerySet[Account]:
     """The accounts you may see in the territory (None: in no territory), with `is_customer`
-    (a live deal of the account is won); `status` keeps prospects or customers only."""
+    (an active customer in the window, default: the last 12 months; see `active_customer`);
+    `status` keeps prospects or customers only."""
+    window = window or active_window(actor.tenant)
     condition = territory_scope_q(actor, territory_id)
     qs = (
         visible_records(Account, actor)
         .filter(condition)
-        .annotate(is_customer=won_deal_exists(actor.tenant))
+        .annotate(is_customer=active_customer(actor.tenant, window))
         .select_related("owner")
     )
     if status == PROSPECT:

@@ -77,8 +77,12 @@ def _key(territory_id) -> str:
     return NO_TERRITORY if territory_id is None else str(territory_id)
 
 
-def _accounts_url(territory_id, status: str | None = None) -> str:
+def _accounts_url(
+    territory_id, status: str | None = None, active_months: int = selectors.ACTIVE_MONTHS
+) -> str:
     query = {"territory": _key(territory_id), **({"status": status} if status else {})}
+    if active_months != selectors.ACTIVE_MONTHS:
+        query["active_months"] = active_months
     return f"{reverse('territory_coverage_accounts')}?{urlencode(query)}"
 
 
@@ -89,11 +93,24 @@ def _deals_url(territory_id, status: str, report: dict) -> str:
     return f"{reverse('territory_coverage_deals')}?{urlencode(query)}"
 
 
-def _period_values(request) -> dict:
-    return {n: request.GET[n][:20] for n in ("from", "to") if request.GET.get(n)}
+PERIOD_FIELDS = ("from", "to")
+REPORT_FIELDS = (*PERIOD_FIELDS, "active_months")
+
+
+def _territory_url(territory_id) -> str:
+    """The page of a territory's reps: its own, the list of all for the totals row, none
+    for the accounts of no territory."""
+    if territory_id == selectors.ALL_TERRITORIES:
+        return reverse("territory_list")
+    return reverse("territory_detail", args=[territory_id]) if territory_id else ""
+
+
+def _period_values(request, names=PERIOD_FIELDS) -> dict:
+    return {n: request.GET[n][:20] for n in names if request.GET.get(n)}
 
 
 def _coverage_params(values: dict) -> tuple[CoverageParams, dict]:
+    """The parameters and the field errors; a refused value falls back to its default."""
     try:
         return CoverageParams(**values), {}
     except SchemaError as exc:
@@ -101,6 +118,10 @@ def _coverage_params(values: dict) -> tuple[CoverageParams, dict]:
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else "from"
             errors[name] = error["msg"].removeprefix("Value error, ")
+    kept = {name: value for name, value in values.items() if name not in errors}
+    try:
+        return CoverageParams(**kept), errors
+    except SchemaError:
         return CoverageParams(), errors
 
 
@@ -130,23 +151,31 @@ def _coverage_csv(report: dict) -> HttpResponse:
 @member_required
 def coverage_view(request):
     """The coverage table; every number links to the accounts or deals it counts."""
-    values = _period_values(request)
+    values = _period_values(request, REPORT_FIELDS)
     params, errors = _coverage_params(values)
     report = None
     try:
-        report = coverage.coverage_report(actor=request.actor, start=params.from_, end=params.to)
+        report = coverage.coverage_report(
+            actor=request.actor,
+            start=params.from_,
+            end=params.to,
+            active_months=params.active_months,
+        )
     except ValidationError as exc:
         errors |= {k: " ".join(v) for k, v in exc.message_dict.items()}
     if report is not None and request.GET.get("format") == "csv":
         return _coverage_csv(report)
     if report is not None:
-        for row in report["territories"]:
-            tid = row["territory"]
+        months = report["active_months"]
+        rows = [(row, row["territory"]) for row in report["territories"]]
+        # The totals row: the same lists over every territory and none.
+        rows.append((report["total"], selectors.ALL_TERRITORIES))
+        for row, tid in rows:
             row["urls"] = {
-                "territory": reverse("territory_detail", args=[tid]) if tid else "",
-                "accounts": _accounts_url(tid),
-                "prospects": _accounts_url(tid, selectors.PROSPECT),
-                "customers": _accounts_url(tid, selectors.CUSTOMER),
+                "territory": _territory_url(tid),
+                "accounts": _accounts_url(tid, active_months=months),
+                "prospects": _accounts_url(tid, selectors.PROSPECT, months),
+                "customers": _accounts_url(tid, selectors.CUSTOMER, months),
                 "open": _deals_url(tid, selectors.OPEN, report),
                 "won": _deals_url(tid, selectors.WON, report),
             }
@@ -154,6 +183,8 @@ def coverage_view(request):
         "report": report,
         "errors": errors,
         "values": values,
+        "active_months_range": (selectors.MIN_ACTIVE_MONTHS, selectors.MAX_ACTIVE_MONTHS),
+        "default_active_months": selectors.ACTIVE_MONTHS,
         "csv_url": f"?{urlencode({**values, 'format': 'csv'})}",
     }
     return render_page_or_fragment(
@@ -165,10 +196,13 @@ def coverage_view(request):
 
 
 def _territory_param(request):
-    """(territory id or None for "no territory", its name); Http404 for an unknown one."""
+    """(territory id, None for "no territory" or ALL_TERRITORIES for every account, its
+    name); Http404 for an unknown one."""
     value = request.GET.get("territory", "")
     if value == NO_TERRITORY:
         return None, _("No territory")
+    if value == selectors.ALL_TERRITORIES:
+        return selectors.ALL_TERRITORIES, _("All territories")
     if not value.isdecimal() or not 0 < int(value) < 2**63:
         raise Http404
     try:
@@ -196,8 +230,10 @@ def coverage_accounts(request):
     territory_id, name = _territory_param(request)
     status = request.GET.get("status")
     status = status if status in (selectors.PROSPECT, selectors.CUSTOMER) else None
+    params, errors = _coverage_params(_period_values(request, ("active_months",)))
+    window = selectors.active_window(request.actor.tenant, params.active_months)
     accounts = selectors.territory_accounts(
-        actor=request.actor, territory_id=territory_id, status=status
+        actor=request.actor, territory_id=territory_id, status=status, window=window
     )
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -205,6 +241,8 @@ def coverage_accounts(request):
         "territory_id": territory_id,
         "page": page,
         "status": status,
+        "window": window,
+        "errors": errors,
         "base_query": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
         "tabs": _status_tabs(
             request,
