@@ -27,31 +27,6 @@ def merged_index(entity: str) -> models.Index:
     )
 
 
-def owned_by(model: str, related_name: str, **options) -> models.ForeignKey:
-    """A row's account or contact (one of the two is set): indexed only where set, so
-    a contact's emails stay out of the accounts' index and the other way round."""
-    return models.ForeignKey(
-        model,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name=related_name,
-        db_index=False,
-        **options,
-    )
-
-
-def owner_indexes(prefix: str) -> list[models.Index]:
-    return [
-        models.Index(
-            fields=[name],
-            condition=models.Q(**{f"{name}__isnull": False}),
-            name=f"{prefix}_{name}",
-        )
-        for name in ("account", "contact")
-    ]
-
-
 class CustomerRecord(TenantModel):
     """What accounts and contacts share."""
 
@@ -250,8 +225,12 @@ class ContactPoint(TenantScoped):
         PHONE = "phone", _("Phone")
 
     tenant = tenant_led_by_indexes()
-    account = owned_by(Account, "points")
-    contact = owned_by(Contact, "points")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="points"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="points"
+    )
     kind = models.CharField(max_length=5, choices=Kind.choices)
     value = models.CharField(max_length=254)  # normalised: lower-case email, E.164 phone
     label = models.CharField(_("label"), max_length=40, blank=True)
@@ -259,12 +238,16 @@ class ContactPoint(TenantScoped):
 
     class Meta:
         ordering = ["position", "id"]
-        indexes = [models.Index(fields=["tenant", "kind", "value"]), *owner_indexes("point")]
+        indexes = [models.Index(fields=["tenant", "kind", "value"])]
 
 
 class Address(TenantScoped):
-    account = owned_by(Account, "addresses")
-    contact = owned_by(Contact, "addresses")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="addresses"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="addresses"
+    )
     label = models.CharField(_("label"), max_length=40, blank=True)
     street = models.CharField(_("street"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
@@ -275,7 +258,6 @@ class Address(TenantScoped):
 
     class Meta:
         ordering = ["position", "id"]
-        indexes = owner_indexes("address")
 
 
 class Tag(TenantScoped):
@@ -291,11 +273,15 @@ class Tag(TenantScoped):
 class RecordTag(TenantScoped):
     tenant = tenant_led_by_indexes()
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
-    account = owned_by(Account, "tag_links")
-    contact = owned_by(Contact, "tag_links")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="tag_links"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="tag_links"
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "tag"]), *owner_indexes("tag_link")]
+        indexes = [models.Index(fields=["tenant", "tag"])]
 
 
 class ConsentEvent(TenantScoped):

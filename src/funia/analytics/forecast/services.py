@@ -257,7 +257,9 @@ class _Report:
             months=[b.start for b in self.months],
             quarters=[q.start for q in self.quarters],
         )
-        owners = {owner for owner, _key in self.figures} | set(self.reps)
+        # Owners of lost deals too: their losses are part of the win rate of every table
+        # they are in (the whole report's, their own, their team's).
+        owners = {owner for owner, _key in self.figures} | set(self.lost) | set(self.reps)
         self.owners = sorted(owners, key=lambda o: (o is None, o or 0))
         self.teams_of = selectors.teams_of(self.tenant, self.owners)
         team_ids = {t for ids in self.teams_of.values() for t in ids}
