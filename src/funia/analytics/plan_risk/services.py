@@ -447,7 +447,7 @@ def plan_risk(
     return reports[subject.key]
 
 
-def plan_risk_deals(
+def weighed_open_deals(
     *,
     actor: Actor,
     kind: str,
@@ -458,9 +458,9 @@ def plan_risk_deals(
     stage_id: int | None = None,
     now=None,
 ) -> list[Opportunity]:
-    """The open deals that count in `expected` (optionally of one stage), largest expected
-    contribution first, each with `win_rate`, `win_rate_source`, `expected` and
-    `expected_close`. Their contributions add up to the report's `expected`."""
+    """Every open deal in scope (optionally of one open stage), each weighed as the report
+    weighs it: `win_rate`, `win_rate_source`, `expected_close`, and `expected` (None when
+    the deal does not count in the period)."""
     now = now or timezone.now()
     tenant = actor.tenant
     subject = resolve_subject(actor, user_id=user_id, team_id=team_id)
@@ -473,6 +473,14 @@ def plan_risk_deals(
     stats = stage_statistics(tenant, stages, now=now)
     if not subject.owner_ids:
         return []
-    deals = _open_deals(actor, subject.owner_ids, list(stats), details=True)
-    counted = [d for d in deals if _weigh(d, stats, period, now=now, tenant=tenant)]
+    deals = list(_open_deals(actor, subject.owner_ids, list(stats), details=True))
+    for deal in deals:
+        _weigh(deal, stats, period, now=now, tenant=tenant)
+    return deals
+
+
+def plan_risk_deals(**arguments) -> list[Opportunity]:
+    """The open deals that count in `expected` (see weighed_open_deals), largest expected
+    contribution first. Their contributions add up to the report's `expected`."""
+    counted = [d for d in weighed_open_deals(**arguments) if d.expected is not None]
     return sorted(counted, key=lambda d: (-d.expected, d.pk))
