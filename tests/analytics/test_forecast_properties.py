@@ -11,14 +11,13 @@ trend and the win rate, overall and per rep or team, for an administrator, a man
 rep, with the pipeline, owner and team filters."""
 
 import datetime
-import os
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funia.analytics.forecast.adjustments import forecast_adjustment_create
@@ -29,47 +28,15 @@ from funia.sales import opportunities
 from funia.sales import pipelines as pipeline_services
 from funia.sales.quotas.services import quota_create
 from tests import factories
-
-settings.register_profile(
-    "forecast",
-    max_examples=int(os.environ.get("FORECAST_EXAMPLES", "25")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-FORECAST = settings.get_profile("forecast")
+from tests.report_properties import PIPELINES, World, add_months, money, profile, sales_world
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
+FORECAST = profile("forecast", "FORECAST_EXAMPLES")
 CATEGORIES = ("commit", "best_case", "pipeline")
-# Stage name -> (kind, probability) of each pipeline.
-PIPELINES = {
-    "B2B sales": {
-        "Qualification": ("open", 10),
-        "Needs analysis": ("open", 25),
-        "Proposal": ("open", 50),
-        "Negotiation": ("open", 75),
-        "Won": ("won", 100),
-        "Lost": ("lost", 0),
-    },
-    "Renewals": {
-        "Open": ("open", 40),
-        "Committed": ("open", 90),
-        "Renewed": ("won", 100),
-        "Churned": ("lost", 0),
-    },
-}
 OWNERS = ("rep0", "rep1", "rep2", "manager", None)
 QUOTA_SUBJECTS = ("rep0", "rep1", "rep2", "manager", "admin", "North", "South")
 ADJUSTED_REPS = ("rep0", "rep1", "rep2", "manager")
-
-
-def money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def next_month(day: datetime.date, months: int = 1) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def quarter_of(day: datetime.date) -> datetime.date:
@@ -80,52 +47,24 @@ def period_start(first: datetime.date, kind: str, offset: int) -> datetime.date:
     """The month `offset` months from `first`, or the quarter `offset` quarters from
     `first`'s."""
     if kind == "quarter":
-        return next_month(quarter_of(first), 3 * offset)
-    return next_month(first, offset)
+        return add_months(quarter_of(first), 3 * offset)
+    return add_months(first, offset)
 
 
 # -- the organisation ------------------------------------------------------------------------
 
 
 @dataclass
-class World:
-    admin: object
-    manager: object
-    reps: list
-    teams: dict  # name -> Team
-    ids: dict  # "admin" | "manager" | "rep0".. -> user id
-    members: dict  # team name -> set of user ids
-    zone: object
-    first: datetime.date  # the report's first month
+class ForecastWorld(World):
+    first: datetime.date = None  # the report's first month
 
 
 @pytest.fixture
 def world(org):
-    """Acme (Europe/Sofia): an admin; North (managed by the manager; the manager, rep 0 and
-    rep 1), South (rep 1); rep 2 in no team. The report starts six months ago, so that every
-    win it looks at is in the past."""
-    admin = factories.member(org, "admin")
-    manager = factories.member(org, "sales_manager")
-    reps = [factories.member(org, "sales_rep") for _ in range(3)]
-    north = factories.team(admin, "North", manager=manager, members=[manager, reps[0], reps[1]])
-    south = factories.team(admin, "South", members=[reps[1]])
-    ids = {"admin": admin.user.pk, "manager": manager.user.pk}
-    ids |= {f"rep{n}": r.user.pk for n, r in enumerate(reps)}
-    members = {
-        "North": {ids["manager"], ids["rep0"], ids["rep1"]},
-        "South": {ids["rep1"]},
-    }
-    first = next_month(periods.today(org).replace(day=1), -6)
-    return World(
-        admin,
-        manager,
-        reps,
-        {"North": north, "South": south},
-        ids,
-        members,
-        periods.zone_of(org),
-        first,
-    )
+    """The sales organisation of `sales_world`; the report starts six months ago, so that
+    every win it looks at is in the past."""
+    first = add_months(periods.today(org).replace(day=1), -6)
+    return ForecastWorld(**vars(sales_world(org)), first=first)
 
 
 # -- random deals, quotas and adjustments ------------------------------------------------------
@@ -250,7 +189,7 @@ class Deal:
 def moment(world, at) -> datetime.datetime:
     month, hours = at
     start = datetime.datetime.combine(
-        next_month(world.first, month), datetime.time(), tzinfo=world.zone
+        add_months(world.first, month), datetime.time(), tzinfo=world.zone
     )
     return (start + datetime.timedelta(hours=hours)).astimezone(datetime.UTC)
 
@@ -278,12 +217,12 @@ class Bucket:
 
 
 def month_bucket(start: datetime.date) -> Bucket:
-    return Bucket(f"{start:%Y-%m}", "month", start, next_month(start))
+    return Bucket(f"{start:%Y-%m}", "month", start, add_months(start))
 
 
 def quarter_bucket(start: datetime.date) -> Bucket:
     return Bucket(
-        f"{start.year}-Q{(start.month - 1) // 3 + 1}", "quarter", start, next_month(start, 3)
+        f"{start.year}-Q{(start.month - 1) // 3 + 1}", "quarter", start, add_months(start, 3)
     )
 
 
@@ -294,8 +233,8 @@ class Reference:
         self.world, self.view = world, view
         ids = world.ids
         self.first = world.first
-        self.end = next_month(self.first, months)
-        self.months = [month_bucket(next_month(self.first, n)) for n in range(months)]
+        self.end = add_months(self.first, months)
+        self.months = [month_bucket(add_months(self.first, n)) for n in range(months)]
         self.columns = [
             Bucket("overdue", "overdue"),
             *self.months,
@@ -304,9 +243,9 @@ class Reference:
         quarter, self.quarters = quarter_of(self.first), []
         while quarter < self.end:
             self.quarters.append(quarter_bucket(quarter))
-            quarter = next_month(quarter, 3)
-        self.past_plan = [month_bucket(next_month(self.first, -n)) for n in range(back, 0, -1)]
-        self.past_trend = [month_bucket(next_month(self.first, -n)) for n in range(trend, 0, -1)]
+            quarter = add_months(quarter, 3)
+        self.past_plan = [month_bucket(add_months(self.first, -n)) for n in range(back, 0, -1)]
+        self.past_trend = [month_bucket(add_months(self.first, -n)) for n in range(trend, 0, -1)]
         everyone = {ids[name] for name in ("admin", "manager", "rep0", "rep1", "rep2")}
         # Whose deals the reader sees, whose forecast (plans, adjustments) they read, which
         # teams' plans make the overall plan when no rep has one, and which teams' plans
@@ -358,7 +297,7 @@ class Reference:
         own = quotas.get((bucket.kind, bucket.start))
         if own is not None or bucket.kind == "month":
             return own
-        parts = [quotas.get(("month", next_month(bucket.start, n))) for n in range(3)]
+        parts = [quotas.get(("month", add_months(bucket.start, n))) for n in range(3)]
         known = [p for p in parts if p is not None]
         return sum(known, ZERO) if known else None
 
@@ -631,7 +570,7 @@ def load(world, deal_list, quotas, adjustments, rate) -> tuple[list[Deal], dict]
         close = None
         if spec["close"] is not None:
             months, days = spec["close"]
-            close = next_month(world.first, months) + datetime.timedelta(days=days)
+            close = add_months(world.first, months) + datetime.timedelta(days=days)
         given_category = spec["category"] if spec["category"] in CATEGORIES else "pipeline"
         deal = opportunities.opportunity_create(
             by=admin,

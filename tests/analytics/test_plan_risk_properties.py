@@ -10,16 +10,15 @@ and median time to win from the history, each open deal's expected close, the de
 count, expected, forecast, gap, at_risk, remaining and coverage."""
 
 import datetime
-import os
 import statistics
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funia.analytics.plan_risk.services import SubjectNotFound, plan_risk, plan_risk_deals
@@ -28,85 +27,22 @@ from funia.sales import opportunities
 from funia.sales import pipelines as pipeline_services
 from funia.sales.quotas.services import quota_create
 from tests import factories
-
-settings.register_profile(
-    "plan_risk",
-    max_examples=int(os.environ.get("PLAN_RISK_EXAMPLES", "25")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-PLAN_RISK = settings.get_profile("plan_risk")
+from tests.report_properties import PIPELINES, add_months, money, profile, sales_world
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
+PLAN_RISK = profile("plan_risk", "PLAN_RISK_EXAMPLES")
 LOOKBACK = datetime.timedelta(days=365)
 MIN_HISTORY = 10
-# Stage name -> (kind, probability) of each pipeline, open stages in order.
-PIPELINES = {
-    "B2B sales": {
-        "Qualification": ("open", 10),
-        "Needs analysis": ("open", 25),
-        "Proposal": ("open", 50),
-        "Negotiation": ("open", 75),
-        "Won": ("won", 100),
-        "Lost": ("lost", 0),
-    },
-    "Renewals": {
-        "Open": ("open", 40),
-        "Committed": ("open", 90),
-        "Renewed": ("won", 100),
-        "Churned": ("lost", 0),
-    },
-}
 OWNERS = ("rep0", "rep0", "rep1", "rep1", "rep2", "manager", None)
-
-
-def money(value) -> Decimal:
-    if isinstance(value, Fraction):
-        value = value.numerator / Decimal(value.denominator)
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 # -- the organisation ------------------------------------------------------------------------
 
 
-@dataclass
-class World:
-    admin: object
-    manager: object
-    reps: list
-    teams: dict  # name -> Team
-    ids: dict  # "admin" | "manager" | "rep0".. -> user id
-    members: dict  # team name -> set of user ids
-    zone: object
-
-
 @pytest.fixture
 def world(org):
-    """Acme (Europe/Sofia): an admin; North (managed by the manager; the manager, rep 0 and
-    rep 1), South (rep 1); rep 2 in no team."""
-    admin = factories.member(org, "admin")
-    manager = factories.member(org, "sales_manager")
-    reps = [factories.member(org, "sales_rep") for _ in range(3)]
-    north = factories.team(admin, "North", manager=manager, members=[manager, reps[0], reps[1]])
-    south = factories.team(admin, "South", members=[reps[1]])
-    ids = {"admin": admin.user.pk, "manager": manager.user.pk}
-    ids |= {f"rep{n}": r.user.pk for n, r in enumerate(reps)}
-    members = {"North": {ids["manager"], ids["rep0"], ids["rep1"]}, "South": {ids["rep1"]}}
-    return World(
-        admin,
-        manager,
-        reps,
-        {"North": north, "South": south},
-        ids,
-        members,
-        periods.zone_of(org),
-    )
+    return sales_world(org)
 
 
 # -- random histories, quotas and questions ----------------------------------------------------

@@ -15,14 +15,13 @@ pipeline, its weighted value and the revenue of [from, to) are the deals you may
 
 import calendar
 import datetime
-import os
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funia.core import periods
@@ -34,15 +33,9 @@ from funia.sales.orders import services as order_services
 from funia.sales.territories import services as territory_services
 from funia.sales.territories.coverage import coverage_report
 from tests import factories
+from tests.report_properties import money, profile
 
-settings.register_profile(
-    "coverage",
-    max_examples=int(os.environ.get("COVERAGE_EXAMPLES", "25")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-COVERAGE = settings.get_profile("coverage")
-
+COVERAGE = profile("coverage", "COVERAGE_EXAMPLES")
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 STAGES = {  # name -> (kind, probability)
@@ -55,10 +48,6 @@ STAGES = {  # name -> (kind, probability)
 }
 OWNERS = ("rep0", "rep1", "manager", None)
 TERRITORY_REPS = ("rep0", "rep1", "manager", "gone")
-
-
-def money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def months_before(day: datetime.date, months: int) -> datetime.date:
